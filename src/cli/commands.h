@@ -1,0 +1,23 @@
+// Each subcommand lives in its own cli/cmd_<name>.cpp and exposes one register function,
+// called from commands.cpp. A handler throws hfcpp::Error; main() prints it and maps the code
+// to the exit status (1 data/user error, 2 usage error).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace hfcpp::cli {
+
+// Options every subcommand shares (set on the top-level app, usable before or after the
+// subcommand name).
+struct GlobalOptions {
+  int threads = 0;  // 0: all cores
+  bool verbose = false;
+  bool quiet = false;
+};
+
+void register_all_commands(CLI::App& app, GlobalOptions& global);
+
+// One per subcommand file.
+void register_inspect(CLI::App& app, GlobalOptions& global);
+
+}  // namespace hfcpp::cli
