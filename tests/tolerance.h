@@ -123,11 +123,12 @@ inline ::testing::AssertionResult expect_close_impl(const std::vector<float>& ac
 
 }  // namespace hfcpp::testing
 
-// EXPECT_CLOSE(actual, expected, tol): tensors (same shape) or float vectors/spans.
-#define EXPECT_CLOSE(actual, expected, tol) \
-  EXPECT_TRUE(::hfcpp::testing::expect_close_impl((actual), (expected), (tol)))
-#define ASSERT_CLOSE(actual, expected, tol) \
-  ASSERT_TRUE(::hfcpp::testing::expect_close_impl((actual), (expected), (tol)))
+// EXPECT_CLOSE(actual, expected, tol): tensors (same shape) or float vectors/spans. The tolerance
+// is variadic so that `Tolerance{1e-3, 1e-2}` (a comma inside braces) works unparenthesised.
+#define EXPECT_CLOSE(actual, expected, ...) \
+  EXPECT_TRUE(::hfcpp::testing::expect_close_impl((actual), (expected), (__VA_ARGS__)))
+#define ASSERT_CLOSE(actual, expected, ...) \
+  ASSERT_TRUE(::hfcpp::testing::expect_close_impl((actual), (expected), (__VA_ARGS__)))
 
 namespace hfcpp::testing {
 // Function form for callers that prefer it; same report as EXPECT_CLOSE.

@@ -4,6 +4,10 @@ namespace hfcpp::cli {
 
 void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_inspect(app, global);
+  register_embed(app, global);
+  register_chat_template(app, global);
+  register_tokenize(app, global);
+  register_decode(app, global);
 }
 
 }  // namespace hfcpp::cli

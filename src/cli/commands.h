@@ -19,5 +19,9 @@ void register_all_commands(CLI::App& app, GlobalOptions& global);
 
 // One per subcommand file.
 void register_inspect(CLI::App& app, GlobalOptions& global);
+void register_embed(CLI::App& app, GlobalOptions& global);
+void register_chat_template(CLI::App& app, GlobalOptions& global);
+void register_tokenize(CLI::App& app, GlobalOptions& global);
+void register_decode(CLI::App& app, GlobalOptions& global);
 
 }  // namespace hfcpp::cli

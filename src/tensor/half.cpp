@@ -45,71 +45,71 @@ uint16_t f32_to_f16(float f) {
 }
 
 namespace {
-// Generic small-float decode: e exponent bits, m mantissa bits, bias.
+
+// Decodes a small float with ebits exponent bits, mbits mantissa bits and the given bias.
+// (Exponent all-ones handling is done by the callers, which differ between e4m3fn and e5m2.)
 float decode_small(uint8_t v, int ebits, int mbits, int bias) {
-  int sign = (v >> (ebits + mbits)) & 1;
-  int exp = (v >> mbits) & ((1 << ebits) - 1);
-  int mant = v & ((1 << mbits) - 1);
-  float out;
-  if (exp == 0) out = std::ldexp(static_cast<float>(mant), 1 - bias - mbits);
-  else out = std::ldexp(static_cast<float>(mant + (1 << mbits)), exp - bias - mbits);
-  return sign ? -out : out;
+  const int sign = (v >> (ebits + mbits)) & 1;
+  const int exp = (v >> mbits) & ((1 << ebits) - 1);
+  const int mant = v & ((1 << mbits) - 1);
+  const float mag = exp == 0 ? std::ldexp(static_cast<float>(mant), 1 - bias - mbits)
+                             : std::ldexp(static_cast<float>(mant + (1 << mbits)), exp - bias - mbits);
+  return sign ? -mag : mag;
 }
 
-// Round-to-nearest-even encode of a finite value into (ebits, mbits, bias); max_code is the
-// largest finite magnitude code; values above it saturate (e4m3fn) or become inf (e5m2).
-uint8_t encode_small(float f, int ebits, int mbits, int bias, uint8_t max_code, bool has_inf) {
-  uint8_t sign = std::signbit(f) ? 0x80 : 0;
-  float a = std::fabs(f);
-  if (std::isnan(f)) return has_inf ? static_cast<uint8_t>(sign | 0x7f) : static_cast<uint8_t>(sign | 0x7f);
-  // Find the nearest representable by scanning codes (only 128 of them); ties to even code.
-  uint8_t best = 0;
-  float best_err = INFINITY;
-  for (int code = 0; code <= max_code; ++code) {
-    float v = decode_small(static_cast<uint8_t>(code), ebits, mbits, bias);
-    float err = std::fabs(v - a);
-    if (err < best_err || (err == best_err && (code & 1) == 0)) {
-      best_err = err;
-      best = static_cast<uint8_t>(code);
-    }
+// Round-to-nearest-even of a finite magnitude |f| (bits absx, already known to be below the
+// overflow threshold) into the (ebits, mbits, bias) code without its sign bit. Carries out of
+// the mantissa move into the exponent, which is what rounding up to the next binade means.
+uint8_t encode_magnitude(uint32_t absx, int mbits, int bias) {
+  const int exp = static_cast<int>(absx >> 23) - 127;
+  if (exp >= 1 - bias) {  // normal in the target format
+    const int shift = 23 - mbits;
+    const uint32_t odd = (absx >> shift) & 1u;
+    const uint32_t rounded = absx + ((1u << (shift - 1)) - 1u) + odd;
+    return static_cast<uint8_t>((rounded >> shift) - (static_cast<uint32_t>(127 - bias) << mbits));
   }
-  float max_v = decode_small(max_code, ebits, mbits, bias);
-  if (a > max_v) {
-    // torch: e4m3fn saturates only in explicit saturating casts; a plain cast gives NaN.
-    // e5m2 overflow gives inf when past the rounding midpoint.
-    float next = std::ldexp(1.0f, (1 << ebits) - 1 - bias - (has_inf ? 1 : 0));
-    if (has_inf) {
-      float mid = max_v + (next - max_v) / 2 * 0 + std::ldexp(1.0f, (1 << ebits) - 2 - bias - mbits) / 2 * 1;
-      (void)mid;
-      if (a >= max_v + std::ldexp(1.0f, (1 << ebits) - 2 - bias - mbits) / 2) return static_cast<uint8_t>(sign | 0x7c);
-      return static_cast<uint8_t>(sign | max_code);
-    }
-    if (a >= max_v + std::ldexp(1.0f, (1 << ebits) - 1 - bias - mbits) / 2) return static_cast<uint8_t>(sign | 0x7f);
-    return static_cast<uint8_t>(sign | max_code);
-  }
-  return static_cast<uint8_t>(sign | best);
+  // Subnormal (or zero) in the target: count quanta of 2^(1 - bias - mbits); scaling by a power
+  // of two is exact, and nearbyint rounds half to even in the default rounding mode.
+  const float quanta = std::ldexp(std::bit_cast<float>(absx), bias + mbits - 1);
+  return static_cast<uint8_t>(std::nearbyint(quanta));  // 2^mbits is the smallest normal: fine
 }
+
 }  // namespace
 
+// torch's float8_e4m3fn: no infinities, 0x7f/0xff are NaN, largest finite 448.
 float f8e4m3_to_f32(uint8_t v) {
-  if ((v & 0x7f) == 0x7f) return NAN;
+  if ((v & 0x7f) == 0x7f) return std::bit_cast<float>(0x7fc00000u | ((v & 0x80u) << 24));
   return decode_small(v, 4, 3, 7);
 }
+
 float f8e5m2_to_f32(uint8_t v) {
-  int exp = (v >> 2) & 0x1f;
+  const int exp = (v >> 2) & 0x1f;
   if (exp == 0x1f) {
-    if (v & 3) return NAN;
+    if (v & 3) return std::bit_cast<float>(0x7fc00000u | ((v & 0x80u) << 24));
     return (v & 0x80) ? -INFINITY : INFINITY;
   }
   return decode_small(v, 5, 2, 15);
 }
+
+// As c10::Float8_e4m3fn(float) (torch's .to()): |x| >= 480 (the rounding midpoint above 448),
+// infinities and NaN all become NaN (0x7f) with the sign kept; no saturation.
 uint8_t f32_to_f8e4m3(float f) {
-  if (std::isinf(f)) return std::signbit(f) ? 0xff : 0x7f;
-  return encode_small(f, 4, 3, 7, 0x7e, false);
+  const uint32_t x = std::bit_cast<uint32_t>(f);
+  const uint8_t sign = static_cast<uint8_t>((x >> 24) & 0x80u);
+  const uint32_t absx = x & 0x7fffffffu;
+  if (absx >= 0x43f00000u) return static_cast<uint8_t>(sign | 0x7f);  // >= 480, inf, NaN
+  return static_cast<uint8_t>(sign | encode_magnitude(absx, 3, 7));
 }
+
+// As c10::Float8_e5m2(float): |x| >= 65536 gives inf, NaN gives 0x7f (sign kept); values from
+// 61440 (the midpoint above 57344) round to inf through the ordinary rounding.
 uint8_t f32_to_f8e5m2(float f) {
-  if (std::isinf(f)) return std::signbit(f) ? 0xfc : 0x7c;
-  return encode_small(f, 5, 2, 15, 0x7b, true);
+  const uint32_t x = std::bit_cast<uint32_t>(f);
+  const uint8_t sign = static_cast<uint8_t>((x >> 24) & 0x80u);
+  const uint32_t absx = x & 0x7fffffffu;
+  if (absx > 0x7f800000u) return static_cast<uint8_t>(sign | 0x7f);
+  if (absx >= 0x47800000u) return static_cast<uint8_t>(sign | 0x7c);  // >= 65536 or inf
+  return static_cast<uint8_t>(sign | encode_magnitude(absx, 2, 15));
 }
 
 }  // namespace hfcpp::tensor

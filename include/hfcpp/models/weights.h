@@ -1,0 +1,67 @@
+// Weights looked up by their Hugging Face checkpoint names through a prefix builder:
+//   w.sub("encoder.layer").sub(i).get("attention.self.query.weight", {hidden, hidden})
+// Shapes are checked on load; every missing or mis-shaped tensor is collected and reported in
+// one error by check_complete(). Matmul weights are borrowed from the mmap when their dtype is
+// the one requested (zero copy); small parameters (norms, biases) are converted to f32.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hfcpp/formats/sharded_safetensors.h"
+#include "hfcpp/tensor/tensor.h"
+
+namespace hfcpp::models {
+
+using tensor::DType;
+using tensor::Shape;
+using tensor::Tensor;
+
+enum class WeightKind {
+  Matmul,  // large matrices and embedding tables: kept in the weight dtype
+  Param,   // norms, biases, small vectors: always f32
+};
+
+class WeightSource {
+ public:
+  // weight_dtype: the dtype for Matmul weights; nullopt keeps each tensor's own dtype.
+  static WeightSource open(const std::string& path, std::optional<DType> weight_dtype = std::nullopt);
+
+  // The base model's prefix ("bert", "roberta"): names are tried with and without it, since a
+  // base model saved alone has no prefix and a head checkpoint loaded as base model has one.
+  void set_base_model_prefix(std::string prefix);
+
+  WeightSource sub(std::string_view prefix) const;
+  WeightSource sub(int64_t index) const;
+
+  bool has(std::string_view name) const;
+  // Returns the tensor, or records it as missing / mis-shaped and returns an undefined tensor.
+  Tensor get(std::string_view name, const Shape& expected, WeightKind kind = WeightKind::Matmul) const;
+  // nullopt (and nothing recorded) when absent.
+  std::optional<Tensor> get_optional(std::string_view name, const Shape& expected,
+                                     WeightKind kind = WeightKind::Matmul) const;
+
+  // Throws one Format error listing every missing or mis-shaped tensor. Logs unused tensors.
+  void check_complete() const;
+
+  const std::string& prefix() const { return prefix_; }
+  std::vector<std::string> unused_names() const;
+
+ private:
+  struct State {
+    formats::ShardedSafetensors checkpoint;
+    std::optional<DType> weight_dtype;
+    std::string base_prefix;
+    std::vector<std::string> problems;
+    std::set<std::string, std::less<>> used;
+  };
+  std::optional<std::string> resolve(std::string_view full) const;
+  std::shared_ptr<State> state_;
+  std::string prefix_;
+};
+
+}  // namespace hfcpp::models

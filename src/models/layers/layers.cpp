@@ -1,0 +1,78 @@
+#include "models/layers/layers.h"
+
+#include "hfcpp/core/error.h"
+#include "hfcpp/tensor/ops/elementwise.h"
+#include "hfcpp/tensor/ops/matmul.h"
+#include "hfcpp/tensor/ops/norm.h"
+
+namespace hfcpp::models::layers {
+
+Linear Linear::load(const WeightSource& w, std::string_view name, int64_t in, int64_t out, bool with_bias) {
+  Linear l;
+  WeightSource s = w.sub(name);
+  l.weight = s.get("weight", {out, in}, WeightKind::Matmul);
+  if (with_bias) l.bias = s.get("bias", {out}, WeightKind::Param);
+  return l;
+}
+
+Tensor Linear::operator()(const Tensor& x) const {
+  return ops::linear(x, weight, bias.defined() ? &bias : nullptr);
+}
+
+LayerNorm LayerNorm::load(const WeightSource& w, std::string_view name, int64_t n, float eps) {
+  LayerNorm ln;
+  WeightSource s = w.sub(name);
+  ln.weight = s.get("weight", {n}, WeightKind::Param);
+  ln.bias = s.get("bias", {n}, WeightKind::Param);
+  ln.eps = eps;
+  return ln;
+}
+
+Tensor LayerNorm::operator()(const Tensor& x) const { return ops::layer_norm(x, weight, bias, eps); }
+
+Activation parse_activation(const std::string& name, const std::string& source) {
+  if (name == "gelu") return Activation::GeluErf;
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;
+  if (name == "quick_gelu") return Activation::QuickGelu;
+  if (name == "relu") return Activation::Relu;
+  if (name == "silu" || name == "swish") return Activation::Silu;
+  if (name == "tanh") return Activation::Tanh;
+  HFCPP_THROW(ErrorCode::Unsupported,
+              "[config] {}: activation '{}' is not supported, expected one of gelu, gelu_new, "
+              "gelu_pytorch_tanh, gelu_fast, quick_gelu, relu, silu, swish, tanh",
+              source, name);
+}
+
+Tensor activate(const Tensor& x, Activation act) {
+  switch (act) {
+    case Activation::GeluErf: return ops::gelu(x, ops::GeluApprox::None);
+    case Activation::GeluTanh: return ops::gelu(x, ops::GeluApprox::Tanh);
+    case Activation::QuickGelu: return ops::quick_gelu(x);
+    case Activation::Relu: return ops::relu(x);
+    case Activation::Silu: return ops::silu(x);
+    case Activation::Tanh: return ops::tanh(x);
+  }
+  HFCPP_THROW(ErrorCode::Internal, "[layers] unknown activation");
+}
+
+Tensor self_attention(const Tensor& x, const Linear& q, const Linear& k, const Linear& v,
+                      const Tensor& key_padding_mask, const SelfAttentionParams& p) {
+  const int64_t b = x.size(0), l = x.size(1);
+  auto split_heads = [&](const Tensor& t) {
+    return t.view({b, l, p.n_heads, p.head_dim}).permute({0, 2, 1, 3});
+  };
+  ops::SdpaOptions opts;
+  opts.key_padding_mask = key_padding_mask;
+  Tensor ctx = ops::scaled_dot_product_attention(split_heads(q(x)), split_heads(k(x)), split_heads(v(x)), opts);
+  return ctx.permute({0, 2, 1, 3}).reshape({b, l, p.n_heads * p.head_dim});
+}
+
+Tensor arange_positions(int64_t batch, int64_t length, int64_t offset) {
+  Tensor pos = Tensor::empty({batch, length}, tensor::DType::I64);
+  int64_t* p = pos.mutable_data<int64_t>();
+  for (int64_t i = 0; i < batch; ++i)
+    for (int64_t j = 0; j < length; ++j) p[i * length + j] = offset + j;
+  return pos;
+}
+
+}  // namespace hfcpp::models::layers

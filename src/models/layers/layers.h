@@ -1,0 +1,45 @@
+// Building blocks shared by architectures (never copied into a model file): Linear, LayerNorm,
+// activations by config name, and multi-head self-attention over [B, L, H] activations.
+#pragma once
+
+#include <string>
+
+#include "hfcpp/models/weights.h"
+#include "hfcpp/tensor/ops/activation.h"
+#include "hfcpp/tensor/ops/attention.h"
+
+namespace hfcpp::models::layers {
+
+struct Linear {
+  Tensor weight;  // [out, in], kept in the weight dtype (borrowed from the mmap when possible)
+  Tensor bias;    // [out] f32, or undefined
+  static Linear load(const WeightSource& w, std::string_view name, int64_t in, int64_t out,
+                     bool with_bias = true);
+  Tensor operator()(const Tensor& x) const;
+};
+
+struct LayerNorm {
+  Tensor weight, bias;  // [n] f32
+  float eps = 1e-12f;
+  static LayerNorm load(const WeightSource& w, std::string_view name, int64_t n, float eps);
+  Tensor operator()(const Tensor& x) const;
+};
+
+enum class Activation { GeluErf, GeluTanh, QuickGelu, Relu, Silu, Tanh };
+// transformers' ACT2FN names: "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", ...
+Activation parse_activation(const std::string& name, const std::string& source);
+Tensor activate(const Tensor& x, Activation act);
+
+// Bidirectional multi-head self-attention on [B, L, H]: q/k/v projections, SDPA with the key
+// padding mask, heads merged back to [B, L, H] (before the output projection).
+struct SelfAttentionParams {
+  int64_t n_heads;
+  int64_t head_dim;
+};
+Tensor self_attention(const Tensor& x, const Linear& q, const Linear& k, const Linear& v,
+                      const Tensor& key_padding_mask, const SelfAttentionParams& params);
+
+// [B, L] I64 position ids 0..L-1 for every row.
+Tensor arange_positions(int64_t batch, int64_t length, int64_t offset = 0);
+
+}  // namespace hfcpp::models::layers

@@ -1,0 +1,298 @@
+// GEMM dispatch: argument checks, the choice between OpenBLAS, hfcpp's kernels and the scalar
+// reference, and the split of the work over the thread pool.
+#include "tensor/cpu/gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "hfcpp/core/cpu_features.h"
+#include "hfcpp/core/error.h"
+#include "hfcpp/core/thread_pool.h"
+
+#if defined(HFCPP_HAVE_OPENBLAS)
+#include <cblas.h>
+#endif
+
+namespace hfcpp::tensor::cpu {
+
+[[noreturn]] void gemm_throw_out_of_memory() {
+  HFCPP_THROW(ErrorCode::OutOfMemory, "[gemm] packing buffer allocation failed");
+}
+
+namespace {
+
+using core::Isa;
+
+// Rows of A up to which the dot-product kernel (no packing) beats the packed one when B is a
+// weight stored as rows of k: measured with bench/matmul_bench (see docs/benchmarks.md).
+constexpr int64_t kSmallMMax = 8;
+// Below this many flops one thread does it all: waking the pool costs more than it saves.
+constexpr int64_t kMinParallelFlops = 1 << 17;
+// OpenBLAS's sgemm wins on large problems (measured in docs/benchmarks.md); below, hfcpp's
+// kernels are as fast or faster, and far faster for small m (OpenBLAS's GEMV-like cases).
+constexpr int64_t kBlasMinM = 64;
+constexpr int64_t kBlasMinFlops = int64_t{1} << 26;
+// Columns per OpenBLAS call when B must be converted to f32 first (a bf16/f16 weight): a
+// 128 x k f32 panel (2 MiB at k = 4096) is converted per task, never the whole matrix.
+constexpr int64_t kConvertPanel = 128;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+bool is_gemm_dtype(DType d) { return d == DType::F32 || d == DType::BF16 || d == DType::F16; }
+
+void check_args(const GemmArgs& g) {
+  HFCPP_CHECK(g.m >= 0 && g.n >= 0 && g.k >= 0, ErrorCode::InvalidArgument,
+              "[gemm] negative size: got m={}, n={}, k={}", g.m, g.n, g.k);
+  HFCPP_CHECK(is_gemm_dtype(g.a_dtype) && is_gemm_dtype(g.b_dtype), ErrorCode::Unsupported,
+              "[gemm] unsupported dtypes: got A {} and B {}, expected F32, BF16 or F16",
+              dtype_name(g.a_dtype), dtype_name(g.b_dtype));
+  const int64_t a_cols = g.trans_a ? g.m : g.k, a_rows = g.trans_a ? g.k : g.m;
+  const int64_t b_cols = g.trans_b ? g.k : g.n, b_rows = g.trans_b ? g.n : g.k;
+  HFCPP_CHECK(a_rows <= 1 || g.lda >= a_cols, ErrorCode::InvalidArgument,
+              "[gemm] lda too small: got {}, expected >= {}", g.lda, a_cols);
+  HFCPP_CHECK(b_rows <= 1 || g.ldb >= b_cols, ErrorCode::InvalidArgument,
+              "[gemm] ldb too small: got {}, expected >= {}", g.ldb, b_cols);
+  HFCPP_CHECK(g.m <= 1 || g.ldc >= g.n, ErrorCode::InvalidArgument,
+              "[gemm] ldc too small: got {}, expected >= {}", g.ldc, g.n);
+  if (g.m > 0 && g.n > 0) {
+    HFCPP_CHECK(g.c != nullptr, ErrorCode::InvalidArgument, "[gemm] C is null for a {}x{} result",
+                g.m, g.n);
+    HFCPP_CHECK(g.k == 0 || (g.a != nullptr && g.b != nullptr), ErrorCode::InvalidArgument,
+                "[gemm] A or B is null with k={}", g.k);
+  }
+}
+
+const GemmKernels& kernels_for(GemmImpl impl) {
+  switch (impl) {
+    case GemmImpl::Avx2: return gemm_kernels_avx2();
+    case GemmImpl::Avx512: return gemm_kernels_avx512();
+    case GemmImpl::Avx512Bf16: return gemm_kernels_avx512bf16();
+    default: return gemm_kernels_reference();
+  }
+}
+
+GemmImpl impl_for_isa(Isa isa) {
+  switch (isa) {
+    case Isa::Avx2: return GemmImpl::Avx2;
+    case Isa::Avx512: return GemmImpl::Avx512;
+    case Isa::Avx512Bf16: return GemmImpl::Avx512Bf16;
+    default: return GemmImpl::Reference;
+  }
+}
+
+// HFCPP_GEMM_SMALL_M overrides kSmallMMax, for re-measuring the crossover on other CPUs.
+int64_t small_m_max() {
+  static const int64_t v = [] {
+    const char* env = std::getenv("HFCPP_GEMM_SMALL_M");
+    return env ? std::atoll(env) : kSmallMMax;
+  }();
+  return v;
+}
+
+bool small_m_eligible(const GemmArgs& g) { return !g.trans_a && g.trans_b && g.m <= small_m_max(); }
+
+void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
+  const int64_t threads = core::num_threads();
+  const int64_t flops = 2 * g.m * g.n * g.k;
+  if (threads == 1 || flops < kMinParallelFlops) {
+    (small_m_eligible(g) ? kernels.small_m : kernels.packed)(g, 0, g.m, 0, g.n);
+    return;
+  }
+  if (small_m_eligible(g)) {
+    // Columns are independent dot products: split them, a few blocks per thread.
+    const int64_t nb = std::max<int64_t>(16, round_up(ceil_div(g.n, threads * 4), 4));
+    core::parallel_for(0, ceil_div(g.n, nb), 1, [&](int64_t b0, int64_t b1) {
+      kernels.small_m(g, 0, g.m, b0 * nb, std::min(g.n, b1 * nb));
+    });
+    return;
+  }
+  // Packed: split N into column blocks (each thread packs its own B panels, once per block);
+  // split M as well when there are too few column blocks to keep every thread busy.
+  const int64_t nr = kernels.nr;
+  const int64_t nb = std::clamp(round_up(ceil_div(g.n, threads * 2), nr), nr, round_up(512, nr));
+  const int64_t n_tasks = ceil_div(g.n, nb);
+  int64_t m_tasks = 1;
+  if (n_tasks < threads * 2)
+    m_tasks = std::min(ceil_div(g.m, 24), ceil_div(threads * 2, n_tasks));
+  const int64_t mb = round_up(ceil_div(g.m, m_tasks), 6);
+  m_tasks = ceil_div(g.m, mb);
+  core::parallel_for(0, n_tasks * m_tasks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t mi = t % m_tasks, ni = t / m_tasks;
+      kernels.packed(g, mi * mb, std::min(g.m, (mi + 1) * mb), ni * nb, std::min(g.n, (ni + 1) * nb));
+    }
+  });
+}
+
+#if defined(HFCPP_HAVE_OPENBLAS)
+// OpenBLAS threading. "pool" (the default): OpenBLAS runs single-threaded and hfcpp's pool calls
+// it once per column slice. "openblas": OpenBLAS's own threads. Both reach the same speed on
+// large shapes (docs/benchmarks.md), but OpenBLAS's threads keep spinning for a while after
+// each call, stealing the cores from the next hfcpp op that runs on the pool; with "pool" only
+// one set of threads ever exists. HFCPP_OPENBLAS_THREADING=openblas switches for measurements.
+bool use_openblas_threads() {
+  static const bool own = [] {
+    const char* env = std::getenv("HFCPP_OPENBLAS_THREADING");
+    return env && std::string_view(env) == "openblas";
+  }();
+  return own;
+}
+
+void set_openblas_threads(int n) {
+  static std::atomic<int> current{-1};
+  if (current.exchange(n) != n) openblas_set_num_threads(n);
+}
+
+void sgemm_openblas(const GemmArgs& g, int64_t n0, int64_t n1) {
+  const float* b = static_cast<const float*>(g.b) + (g.trans_b ? n0 * g.ldb : n0);
+  cblas_sgemm(CblasRowMajor, g.trans_a ? CblasTrans : CblasNoTrans,
+              g.trans_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(g.m),
+              static_cast<blasint>(n1 - n0), static_cast<blasint>(g.k), g.alpha,
+              static_cast<const float*>(g.a), static_cast<blasint>(std::max<int64_t>(g.lda, 1)), b,
+              static_cast<blasint>(std::max<int64_t>(g.ldb, 1)), g.beta, g.c + n0,
+              static_cast<blasint>(std::max<int64_t>(g.ldc, 1)));
+}
+
+// bf16/f16 operands: A (activations) converted once, B in kConvertPanel-column panels, each
+// panel then multiplied by single-threaded sgemm on the pool.
+void run_openblas_converted(const GemmArgs& g, const GemmKernels& kernels) {
+  set_openblas_threads(1);
+  GemmArgs f = g;
+  std::vector<float> a_f32;
+  if (g.a_dtype != DType::F32) {
+    const int64_t rows = g.trans_a ? g.k : g.m, cols = g.trans_a ? g.m : g.k;
+    a_f32.resize(static_cast<size_t>(rows * cols));
+    const size_t esize = dtype_size(g.a_dtype);
+    core::parallel_for(0, rows, 64, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r)
+        kernels.to_f32(static_cast<const std::byte*>(g.a) + r * g.lda * esize, g.a_dtype,
+                       a_f32.data() + r * cols, cols);
+    });
+    f.a = a_f32.data();
+    f.a_dtype = DType::F32;
+    f.lda = cols;
+  }
+  if (g.b_dtype == DType::F32) {
+    sgemm_openblas(f, 0, g.n);
+    return;
+  }
+  const size_t b_esize = dtype_size(g.b_dtype);
+  core::parallel_for(0, ceil_div(g.n, kConvertPanel), 1, [&](int64_t p0, int64_t p1) {
+    static thread_local std::vector<float> panel;
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t n0 = p * kConvertPanel, nc = std::min(kConvertPanel, g.n - n0);
+      panel.resize(static_cast<size_t>(nc * g.k));
+      GemmArgs t = f;
+      const auto* b = static_cast<const std::byte*>(g.b);
+      if (g.trans_b) {  // rows n0.. of W[n, k]
+        for (int64_t j = 0; j < nc; ++j)
+          kernels.to_f32(b + (n0 + j) * g.ldb * b_esize, g.b_dtype, panel.data() + j * g.k, g.k);
+        t.ldb = g.k;
+      } else {  // columns n0.. of B[k, n]
+        for (int64_t r = 0; r < g.k; ++r)
+          kernels.to_f32(b + (r * g.ldb + n0) * b_esize, g.b_dtype, panel.data() + r * nc, nc);
+        t.ldb = nc;
+      }
+      t.b = panel.data();
+      t.b_dtype = DType::F32;
+      t.n = nc;
+      t.c = g.c + n0;
+      sgemm_openblas(t, 0, nc);
+    }
+  });
+}
+
+void run_openblas(const GemmArgs& g, const GemmKernels& kernels) {
+  if (g.a_dtype != DType::F32 || g.b_dtype != DType::F32) {
+    run_openblas_converted(g, kernels);
+    return;
+  }
+  const int threads = core::num_threads();
+  if (use_openblas_threads()) {
+    set_openblas_threads(threads);
+    sgemm_openblas(g, 0, g.n);
+    return;
+  }
+  set_openblas_threads(1);
+  const int64_t slices = (2 * g.m * g.n * g.k < kMinParallelFlops || g.n < 32) ? 1 : threads;
+  const int64_t nb = round_up(ceil_div(g.n, slices), 16);
+  core::parallel_for(0, ceil_div(g.n, nb), 1, [&](int64_t s0, int64_t s1) {
+    sgemm_openblas(g, s0 * nb, std::min(g.n, s1 * nb));
+  });
+}
+#endif
+
+void scale_c(const GemmArgs& g) {
+  for (int64_t i = 0; i < g.m; ++i) {
+    float* row = g.c + i * g.ldc;
+    for (int64_t j = 0; j < g.n; ++j) row[j] = g.beta == 0.0f ? 0.0f : g.beta * row[j];
+  }
+}
+
+}  // namespace
+
+const char* gemm_impl_name(GemmImpl impl) {
+  switch (impl) {
+    case GemmImpl::Auto: return "auto";
+    case GemmImpl::Reference: return "reference";
+    case GemmImpl::Avx2: return "avx2";
+    case GemmImpl::Avx512: return "avx512";
+    case GemmImpl::Avx512Bf16: return "avx512bf16";
+    case GemmImpl::OpenBlas: return "openblas";
+  }
+  return "?";
+}
+
+bool gemm_impl_available(GemmImpl impl) {
+  const Isa best = core::best_supported_isa();
+  switch (impl) {
+    case GemmImpl::Auto:
+    case GemmImpl::Reference: return true;
+    case GemmImpl::Avx2: return best >= Isa::Avx2;
+    case GemmImpl::Avx512: return best >= Isa::Avx512;
+    case GemmImpl::Avx512Bf16: return best >= Isa::Avx512Bf16;
+    case GemmImpl::OpenBlas:
+#if defined(HFCPP_HAVE_OPENBLAS)
+      return true;
+#else
+      return false;
+#endif
+  }
+  return false;
+}
+
+GemmImpl gemm_auto_choice(const GemmArgs& g) {
+  const Isa isa = core::active_isa();
+#if defined(HFCPP_HAVE_OPENBLAS)
+  if (isa != Isa::Scalar && g.m >= kBlasMinM && 2 * g.m * g.n * g.k >= kBlasMinFlops)
+    return GemmImpl::OpenBlas;
+#endif
+  return impl_for_isa(isa);
+}
+
+void gemm(const GemmArgs& g, GemmImpl impl) {
+  check_args(g);
+  if (impl == GemmImpl::Auto) impl = gemm_auto_choice(g);
+  HFCPP_CHECK(gemm_impl_available(impl), ErrorCode::Unsupported,
+              "[gemm] implementation '{}' is not available on this CPU/build (best ISA: {})",
+              gemm_impl_name(impl), core::isa_name(core::best_supported_isa()));
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) {
+    scale_c(g);
+    return;
+  }
+  if (impl == GemmImpl::OpenBlas) {
+#if defined(HFCPP_HAVE_OPENBLAS)
+    run_openblas(g, kernels_for(impl_for_isa(core::active_isa())));
+#endif
+    return;
+  }
+  run_blocks(g, kernels_for(impl));
+}
+
+}  // namespace hfcpp::tensor::cpu

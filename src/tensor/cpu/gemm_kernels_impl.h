@@ -1,0 +1,341 @@
+// The SIMD GEMM kernels, written once over a vector-traits type and included by each
+// isa/<name>/gemm_<name>.cpp, which supplies the traits (AVX2: 8 floats, AVX-512: 16) and is
+// compiled with that instruction set's flags. Everything here sits in an anonymous namespace so
+// that code built with AVX-512 flags can never be merged by the linker into an AVX2 or scalar
+// caller; for the same reason it uses no standard-library templates and no threading (gemm.cpp
+// splits the work).
+//
+// Two kernels:
+//  * packed_block: BLIS-style. B is packed into kKc x NR panels and A into kMc x kKc blocks of
+//    MR-row panels, both converted to f32 while packing (so bf16/f16 weights are never converted
+//    as a whole, only one panel at a time); an MR x NR register tile (6 x 2 vectors) accumulates
+//    with FMA over kc. Any dtype/transposition of A and B.
+//  * small_m_block: the decode case (few rows of A, B = W[n,k] rows). Dot products straight from
+//    the weight rows with no packing, so each weight byte is read once per 2 rows of A.
+#pragma once
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "tensor/cpu/gemm.h"
+
+namespace hfcpp::tensor::cpu {
+namespace {
+
+inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// Source element types: the storage type and how one element becomes f32.
+struct SrcF32 { using T = float; };
+struct SrcBf16 { using T = uint16_t; };
+struct SrcF16 { using T = uint16_t; };
+
+template <class S>
+inline float scalar_to_f32(typename S::T v) {
+  if constexpr (sizeof(typename S::T) == 4) {
+    return v;
+  } else if constexpr (__is_same(S, SrcBf16)) {
+    uint32_t bits = static_cast<uint32_t>(v) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+  } else {
+    return _cvtsh_ss(v);
+  }
+}
+
+// Blocking (f32 elements): an A block kMc x kKc (72 KiB) stays in L2, a B micro-panel kKc x NR
+// (16 KiB with NR = 16) in L1.
+constexpr int64_t kKc = 256;
+constexpr int64_t kMc = 72;
+constexpr int64_t kMr = 6;
+
+// Per-thread packing buffers, grown on demand and reused across calls (no allocation per call).
+struct PackBuffers {
+  float* a = nullptr;
+  float* b = nullptr;
+  int64_t a_cap = 0, b_cap = 0;
+  ~PackBuffers() {
+    std::free(a);
+    std::free(b);
+  }
+  static float* grow(float*& p, int64_t& cap, int64_t need) {
+    if (need > cap) {
+      std::free(p);
+      size_t bytes = (static_cast<size_t>(need) * sizeof(float) + 63) / 64 * 64;
+      p = static_cast<float*>(std::aligned_alloc(64, bytes));
+      if (!p) {
+        cap = 0;
+        return nullptr;
+      }
+      cap = need;
+    }
+    return p;
+  }
+};
+
+template <class V>
+struct Kernels {
+  using Vec = typename V::Vec;
+  static constexpr int64_t W = V::kWidth;
+  static constexpr int64_t NR = 2 * W;
+
+  // ---- packing ----
+  // A block rows [i0, i0+mc), cols [p0, p0+kc) into MR-row panels: dst[panel][p][MR], zero-padded.
+  template <class S>
+  static void pack_a(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
+    const auto* a = static_cast<const typename S::T*>(g.a);
+    for (int64_t ip = 0; ip < mc; ip += kMr) {
+      const int64_t mr = min_i64(kMr, mc - ip);
+      float* out = dst + ip * kc;
+      if (!g.trans_a) {
+        for (int64_t i = 0; i < mr; ++i) {
+          const auto* row = a + (i0 + ip + i) * g.lda + p0;
+          for (int64_t p = 0; p < kc; ++p) out[p * kMr + i] = scalar_to_f32<S>(row[p]);
+        }
+      } else {
+        for (int64_t p = 0; p < kc; ++p) {
+          const auto* col = a + (p0 + p) * g.lda + i0 + ip;
+          for (int64_t i = 0; i < mr; ++i) out[p * kMr + i] = scalar_to_f32<S>(col[i]);
+        }
+      }
+      for (int64_t i = mr; i < kMr; ++i)
+        for (int64_t p = 0; p < kc; ++p) out[p * kMr + i] = 0.0f;
+    }
+  }
+
+  // B block rows [p0, p0+kc), cols [j0, j0+nc) into NR-column panels: dst[panel][p][NR].
+  template <class S>
+  static void pack_b(const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
+    const auto* b = static_cast<const typename S::T*>(g.b);
+    for (int64_t jp = 0; jp < nc; jp += NR) {
+      const int64_t nr = min_i64(NR, nc - jp);
+      float* out = dst + jp * kc;
+      if (!g.trans_b) {
+        if (nr == NR) {
+          for (int64_t p = 0; p < kc; ++p) {
+            const auto* row = b + (p0 + p) * g.ldb + j0 + jp;
+            V::store(out + p * NR, V::template load<S>(row));
+            V::store(out + p * NR + W, V::template load<S>(row + W));
+          }
+        } else {
+          for (int64_t p = 0; p < kc; ++p) {
+            const auto* row = b + (p0 + p) * g.ldb + j0 + jp;
+            for (int64_t j = 0; j < nr; ++j) out[p * NR + j] = scalar_to_f32<S>(row[j]);
+            for (int64_t j = nr; j < NR; ++j) out[p * NR + j] = 0.0f;
+          }
+        }
+      } else {
+        // B^T stored as rows of k (a weight W[n,k]): read each row sequentially, scatter into
+        // the L1-resident panel.
+        int64_t j = 0;
+        if constexpr (V::kHasTranspose) {
+          if (nr == NR)
+            for (; j < NR; j += W)
+              V::template transpose_pack<S>(b + (j0 + jp + j) * g.ldb + p0, g.ldb, kc, out + j, NR);
+        }
+        for (; j < nr; ++j) {
+          const auto* row = b + (j0 + jp + j) * g.ldb + p0;
+          for (int64_t p = 0; p < kc; ++p) out[p * NR + j] = scalar_to_f32<S>(row[p]);
+        }
+        for (; j < NR; ++j)
+          for (int64_t p = 0; p < kc; ++p) out[p * NR + j] = 0.0f;
+      }
+    }
+  }
+
+  // ---- the MR x NR micro-kernel on packed panels ----
+  // C tile = alpha * sum_p pa[p][:] x pb[p][:] + beta * C tile (beta == 0: C not read).
+  // alpha and beta come through memory: as float arguments they would sit in two vector
+  // registers during the k loop and force GCC to spill an accumulator.
+  static void micro_kernel(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
+                           int64_t mr, int64_t nr, const float* alpha_beta) {
+    Vec c00 = V::zero(), c01 = V::zero(), c10 = V::zero(), c11 = V::zero();
+    Vec c20 = V::zero(), c21 = V::zero(), c30 = V::zero(), c31 = V::zero();
+    Vec c40 = V::zero(), c41 = V::zero(), c50 = V::zero(), c51 = V::zero();
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; ++p) {
+      const Vec b0 = V::load_f32(pb + p * NR);
+      const Vec b1 = V::load_f32(pb + p * NR + W);
+      const float* ap = pa + p * kMr;
+      Vec a = V::set1(ap[0]);
+      c00 = V::fma(a, b0, c00); c01 = V::fma(a, b1, c01);
+      a = V::set1(ap[1]);
+      c10 = V::fma(a, b0, c10); c11 = V::fma(a, b1, c11);
+      a = V::set1(ap[2]);
+      c20 = V::fma(a, b0, c20); c21 = V::fma(a, b1, c21);
+      a = V::set1(ap[3]);
+      c30 = V::fma(a, b0, c30); c31 = V::fma(a, b1, c31);
+      a = V::set1(ap[4]);
+      c40 = V::fma(a, b0, c40); c41 = V::fma(a, b1, c41);
+      a = V::set1(ap[5]);
+      c50 = V::fma(a, b0, c50); c51 = V::fma(a, b1, c51);
+    }
+    alignas(64) float tile[kMr * NR];
+    V::store(tile + 0 * NR, c00); V::store(tile + 0 * NR + W, c01);
+    V::store(tile + 1 * NR, c10); V::store(tile + 1 * NR + W, c11);
+    V::store(tile + 2 * NR, c20); V::store(tile + 2 * NR + W, c21);
+    V::store(tile + 3 * NR, c30); V::store(tile + 3 * NR + W, c31);
+    V::store(tile + 4 * NR, c40); V::store(tile + 4 * NR + W, c41);
+    V::store(tile + 5 * NR, c50); V::store(tile + 5 * NR + W, c51);
+    const float alpha = alpha_beta[0], beta = alpha_beta[1];
+    if (nr == NR) {
+      const Vec va = V::set1(alpha), vb = V::set1(beta);
+      for (int64_t i = 0; i < mr; ++i) {
+        float* row = c + i * ldc;
+        for (int64_t h = 0; h < NR; h += W) {
+          Vec r = V::mul(V::load_f32(tile + i * NR + h), va);
+          if (beta != 0.0f) r = V::fma(vb, V::load_f32(row + h), r);
+          V::store(row + h, r);
+        }
+      }
+    } else {
+      for (int64_t i = 0; i < mr; ++i)
+        for (int64_t j = 0; j < nr; ++j) {
+          float r = alpha * tile[i * NR + j];
+          c[i * ldc + j] = beta != 0.0f ? r + beta * c[i * ldc + j] : r;
+        }
+    }
+  }
+
+  template <class SA, class SB>
+  static void packed_block_t(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    static thread_local PackBuffers buffers;
+    const int64_t nc = n1 - n0;
+    const int64_t nc_padded = (nc + NR - 1) / NR * NR;
+    float* pb = PackBuffers::grow(buffers.b, buffers.b_cap, kKc * nc_padded);
+    float* pa = PackBuffers::grow(buffers.a, buffers.a_cap, kKc * kMc);
+    if (!pb || !pa) throw_out_of_memory();
+    for (int64_t p0 = 0; p0 < g.k; p0 += kKc) {
+      const int64_t kc = min_i64(kKc, g.k - p0);
+      const float alpha_beta[2] = {g.alpha, p0 == 0 ? g.beta : 1.0f};
+      pack_b<SB>(g, p0, kc, n0, nc, pb);
+      for (int64_t i0 = m0; i0 < m1; i0 += kMc) {
+        const int64_t mc = min_i64(kMc, m1 - i0);
+        pack_a<SA>(g, i0, mc, p0, kc, pa);
+        for (int64_t jp = 0; jp < nc; jp += NR) {
+          const int64_t nr = min_i64(NR, nc - jp);
+          for (int64_t ip = 0; ip < mc; ip += kMr) {
+            micro_kernel(kc, pa + ip * kc, pb + jp * kc, g.c + (i0 + ip) * g.ldc + n0 + jp, g.ldc,
+                         min_i64(kMr, mc - ip), nr, alpha_beta);
+          }
+        }
+      }
+    }
+  }
+
+  // ---- small m: dot products of A rows with B^T rows (both contiguous in k) ----
+  template <int R, int C, class SA, class SB>
+  static void dot_tile(const GemmArgs& g, int64_t i0, int64_t j0) {
+    const auto* a = static_cast<const typename SA::T*>(g.a) + i0 * g.lda;
+    const auto* b = static_cast<const typename SB::T*>(g.b) + j0 * g.ldb;
+    Vec acc[R][C];
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) acc[r][c] = V::zero();
+    const int64_t k_vec = g.k / W * W;
+    for (int64_t p = 0; p < k_vec; p += W) {
+      Vec bv[C];
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) bv[c] = V::template load<SB>(b + c * g.ldb + p);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const Vec av = V::template load<SA>(a + r * g.lda + p);
+#pragma GCC unroll 8
+        for (int c = 0; c < C; ++c) acc[r][c] = V::fma(av, bv[c], acc[r][c]);
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      for (int c = 0; c < C; ++c) {
+        float sum = V::hsum(acc[r][c]);
+        for (int64_t p = k_vec; p < g.k; ++p)
+          sum += scalar_to_f32<SA>(a[r * g.lda + p]) * scalar_to_f32<SB>(b[c * g.ldb + p]);
+        float* out = g.c + (i0 + r) * g.ldc + j0 + c;
+        const float v = g.alpha * sum;
+        *out = g.beta != 0.0f ? v + g.beta * *out : v;
+      }
+    }
+  }
+
+  template <class SA, class SB>
+  static void small_m_block_t(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    // Columns (weight rows) outer, so the 4 weight rows being used stay in L1/L2 while every
+    // row of A passes over them.
+    int64_t j = n0;
+    for (; j + 4 <= n1; j += 4) {
+      int64_t i = m0;
+      for (; i + 2 <= m1; i += 2) dot_tile<2, 4, SA, SB>(g, i, j);
+      if (i < m1) dot_tile<1, 4, SA, SB>(g, i, j);
+    }
+    for (; j < n1; ++j) {
+      int64_t i = m0;
+      for (; i + 2 <= m1; i += 2) dot_tile<2, 1, SA, SB>(g, i, j);
+      if (i < m1) dot_tile<1, 1, SA, SB>(g, i, j);
+    }
+  }
+
+  template <class S>
+  static void convert_t(const void* src_v, float* dst, int64_t n) {
+    const auto* src = static_cast<const typename S::T*>(src_v);
+    int64_t i = 0;
+    for (; i + W <= n; i += W) V::store(dst + i, V::template load<S>(src + i));
+    for (; i < n; ++i) dst[i] = scalar_to_f32<S>(src[i]);
+  }
+  static void to_f32(const void* src, DType dtype, float* dst, int64_t n) {
+    switch (dtype) {
+      case DType::BF16: convert_t<SrcBf16>(src, dst, n); break;
+      case DType::F16: convert_t<SrcF16>(src, dst, n); break;
+      default: convert_t<SrcF32>(src, dst, n); break;
+    }
+  }
+
+  [[noreturn]] static void throw_out_of_memory();
+
+  // dtype dispatch (f32, bf16, f16 for each operand).
+  template <template <class, class> class Op>
+  static void dispatch(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    auto with_b = [&]<class SA>() {
+      switch (g.b_dtype) {
+        case DType::BF16: Op<SA, SrcBf16>::run(g, m0, m1, n0, n1); break;
+        case DType::F16: Op<SA, SrcF16>::run(g, m0, m1, n0, n1); break;
+        default: Op<SA, SrcF32>::run(g, m0, m1, n0, n1); break;
+      }
+    };
+    switch (g.a_dtype) {
+      case DType::BF16: with_b.template operator()<SrcBf16>(); break;
+      case DType::F16: with_b.template operator()<SrcF16>(); break;
+      default: with_b.template operator()<SrcF32>(); break;
+    }
+  }
+  template <class SA, class SB>
+  struct PackedOp {
+    static void run(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+      packed_block_t<SA, SB>(g, m0, m1, n0, n1);
+    }
+  };
+  template <class SA, class SB>
+  struct SmallMOp {
+    static void run(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+      small_m_block_t<SA, SB>(g, m0, m1, n0, n1);
+    }
+  };
+  static void packed_block(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    dispatch<PackedOp>(g, m0, m1, n0, n1);
+  }
+  static void small_m_block(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    dispatch<SmallMOp>(g, m0, m1, n0, n1);
+  }
+};
+
+}  // namespace
+
+// Defined in gemm.cpp (built without ISA flags): throwing from here keeps fmt out of ISA code.
+[[noreturn]] void gemm_throw_out_of_memory();
+
+namespace {
+template <class V>
+void Kernels<V>::throw_out_of_memory() {
+  gemm_throw_out_of_memory();
+}
+}  // namespace
+
+}  // namespace hfcpp::tensor::cpu

@@ -1,0 +1,83 @@
+// AVX2 + FMA + F16C GEMM kernels: 8-float vectors, a 6 x 16 register tile (12 accumulators).
+#include <immintrin.h>
+
+#include "tensor/cpu/gemm_kernels_impl.h"
+
+namespace hfcpp::tensor::cpu {
+namespace {
+
+struct Avx2Vec {
+  using Vec = __m256;
+  static constexpr int64_t kWidth = 8;
+  static constexpr bool kHasTranspose = true;
+  static Vec zero() { return _mm256_setzero_ps(); }
+  static Vec set1(float x) { return _mm256_set1_ps(x); }
+  static Vec load_f32(const float* p) { return _mm256_loadu_ps(p); }
+  template <class S>
+  static Vec load(const typename S::T* p) {
+    if constexpr (__is_same(S, SrcF32)) {
+      return _mm256_loadu_ps(p);
+    } else if constexpr (__is_same(S, SrcBf16)) {
+      __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+    } else {
+      return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    }
+  }
+  static void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
+  static Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
+  static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
+  static float hsum(Vec v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    __m128 sh = _mm_movehdup_ps(s);
+    s = _mm_add_ps(s, sh);
+    sh = _mm_movehl_ps(sh, s);
+    return _mm_cvtss_f32(_mm_add_ss(s, sh));
+  }
+  // 8 rows of k (stride ld) -> dst[p * dst_stride + r]: 8x8 register transposes.
+  template <class S>
+  static void transpose_pack(const typename S::T* src, int64_t ld, int64_t kc, float* dst,
+                             int64_t dst_stride) {
+    int64_t p = 0;
+    for (; p + 8 <= kc; p += 8) {
+      __m256 r0 = load<S>(src + 0 * ld + p), r1 = load<S>(src + 1 * ld + p);
+      __m256 r2 = load<S>(src + 2 * ld + p), r3 = load<S>(src + 3 * ld + p);
+      __m256 r4 = load<S>(src + 4 * ld + p), r5 = load<S>(src + 5 * ld + p);
+      __m256 r6 = load<S>(src + 6 * ld + p), r7 = load<S>(src + 7 * ld + p);
+      __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+      __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+      __m256 s4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+      __m256 s6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+      __m256 s7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+      float* d = dst + p * dst_stride;
+      _mm256_storeu_ps(d + 0 * dst_stride, _mm256_permute2f128_ps(s0, s4, 0x20));
+      _mm256_storeu_ps(d + 1 * dst_stride, _mm256_permute2f128_ps(s1, s5, 0x20));
+      _mm256_storeu_ps(d + 2 * dst_stride, _mm256_permute2f128_ps(s2, s6, 0x20));
+      _mm256_storeu_ps(d + 3 * dst_stride, _mm256_permute2f128_ps(s3, s7, 0x20));
+      _mm256_storeu_ps(d + 4 * dst_stride, _mm256_permute2f128_ps(s0, s4, 0x31));
+      _mm256_storeu_ps(d + 5 * dst_stride, _mm256_permute2f128_ps(s1, s5, 0x31));
+      _mm256_storeu_ps(d + 6 * dst_stride, _mm256_permute2f128_ps(s2, s6, 0x31));
+      _mm256_storeu_ps(d + 7 * dst_stride, _mm256_permute2f128_ps(s3, s7, 0x31));
+    }
+    for (; p < kc; ++p)
+      for (int64_t r = 0; r < 8; ++r) dst[p * dst_stride + r] = scalar_to_f32<S>(src[r * ld + p]);
+  }
+};
+
+using K = Kernels<Avx2Vec>;
+
+}  // namespace
+
+const GemmKernels& gemm_kernels_avx2() {
+  static const GemmKernels kernels{&K::packed_block, &K::small_m_block, K::NR, &K::to_f32};
+  return kernels;
+}
+
+}  // namespace hfcpp::tensor::cpu

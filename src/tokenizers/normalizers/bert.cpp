@@ -1,0 +1,91 @@
+// BertNormalizer: clean_text, handle_chinese_chars, strip_accents (defaults to lowercase),
+// lowercase, in the reference's order.
+#include "tokenizers/normalizers/unicode_forms.h"
+#include "tokenizers/registry.h"
+#include "tokenizers/utf8.h"
+
+namespace hfcpp::tokenizers {
+
+namespace {
+bool is_bert_whitespace(char32_t c) {
+  return c == '\t' || c == '\n' || c == '\r' || utf8::is_whitespace(c);
+}
+bool is_bert_control(char32_t c) {
+  if (c == '\t' || c == '\n' || c == '\r') return false;
+  return utf8::is_other(c);
+}
+bool is_chinese_char(char32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
+         (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+class BertNormalizer : public Normalizer {
+ public:
+  BertNormalizer(bool clean, bool chinese, bool strip, bool lower)
+      : clean_(clean), chinese_(chinese), strip_(strip), lower_(lower) {}
+
+  void normalize(NormalizedString& s) const override {
+    if (clean_) {
+      const std::string& t = s.get();
+      bool needs_filter = false, needs_map = false;
+      for (size_t i = 0; i < t.size();) {
+        char32_t c = utf8::next(t, i);
+        if (c == 0 || c == 0xFFFD || is_bert_control(c)) needs_filter = true;
+        else if (c != ' ' && is_bert_whitespace(c)) needs_map = true;
+      }
+      if (needs_filter)
+        s.filter([](char32_t c) { return !(c == 0 || c == 0xFFFD || is_bert_control(c)); });
+      if (needs_map) map_whitespace(s);
+    }
+    if (chinese_) split_chinese(s);
+    if (strip_) {
+      unicode_normalize(s, false, false);
+      s.filter([](char32_t c) { return !utf8::is_mark_nonspacing(c); });
+    }
+    if (lower_) s.lowercase();
+  }
+
+ private:
+  static void map_whitespace(NormalizedString& s) {
+    std::vector<CharChange> changes;
+    const std::string& t = s.get();
+    for (size_t i = 0; i < t.size();) {
+      char32_t c = utf8::next(t, i);
+      changes.push_back({is_bert_whitespace(c) ? U' ' : c, 0});
+    }
+    s.transform(changes, 0);
+  }
+  static void split_chinese(NormalizedString& s) {
+    const std::string& t = s.get();
+    std::vector<CharChange> changes;
+    bool any = false;
+    for (size_t i = 0; i < t.size();) {
+      char32_t c = utf8::next(t, i);
+      if (is_chinese_char(c)) {
+        changes.push_back({U' ', 0});
+        changes.push_back({c, 1});
+        changes.push_back({U' ', 1});
+        any = true;
+      } else {
+        changes.push_back({c, 0});
+      }
+    }
+    if (any) s.transform(changes, 0);
+  }
+  bool clean_, chinese_, strip_, lower_;
+};
+}  // namespace
+
+NormalizerPtr make_bert_normalizer(const Json& j, const std::string& path) {
+  bool lower = bool_field_or(j, "lowercase", true, path);
+  bool strip = lower;
+  if (j.contains("strip_accents") && !j["strip_accents"].is_null())
+    strip = bool_field_or(j, "strip_accents", lower, path);
+  return std::make_unique<BertNormalizer>(bool_field_or(j, "clean_text", true, path),
+                                          bool_field_or(j, "handle_chinese_chars", true, path),
+                                          strip, lower);
+}
+
+}  // namespace hfcpp::tokenizers

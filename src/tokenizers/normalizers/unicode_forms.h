@@ -1,0 +1,16 @@
+// NFD/NFKD/NFC/NFKC with per-char change tracking, as the unicode-normalization-alignments
+// crate produces it for the reference: decomposed chars beyond the first are insertions (+1),
+// canonical reordering moves the changes with the chars, and each composition merges changes
+// (a + b - 1).
+#pragma once
+
+#include <vector>
+
+#include "tokenizers/normalized_string.h"
+
+namespace hfcpp::tokenizers {
+
+// Computes the change list for `text` and applies it; no-op for pure ASCII text.
+void unicode_normalize(NormalizedString& s, bool compat, bool compose);
+
+}  // namespace hfcpp::tokenizers

@@ -1,0 +1,133 @@
+// Rule-based pre-tokenizers: Whitespace, WhitespaceSplit, BertPreTokenizer, Punctuation,
+// Digits, Split, Sequence.
+#include "hfcpp/core/error.h"
+#include "tokenizers/regex.h"
+#include "tokenizers/registry.h"
+#include "tokenizers/utf8.h"
+
+namespace hfcpp::tokenizers {
+
+void parse_pattern(const Json& j, const std::string& path, std::string& literal,
+                   std::unique_ptr<Regex>& regex);
+
+namespace {
+bool is_bert_punctuation(char32_t c) {
+  return (c < 0x80 && ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
+                       (c >= 123 && c <= 126))) ||
+         utf8::is_punctuation(c);
+}
+bool is_ws(char32_t c) { return utf8::is_whitespace(c); }
+bool is_num(char32_t c) { return utf8::is_numeric(c); }
+
+SplitBehavior parse_behavior(const Json& j, const std::string& path, SplitBehavior fallback) {
+  std::string b = str_field_or(j, "behavior", "", path);
+  if (b.empty()) return fallback;
+  if (b == "Removed") return SplitBehavior::Removed;
+  if (b == "Isolated") return SplitBehavior::Isolated;
+  if (b == "MergedWithPrevious") return SplitBehavior::MergedWithPrevious;
+  if (b == "MergedWithNext") return SplitBehavior::MergedWithNext;
+  if (b == "Contiguous") return SplitBehavior::Contiguous;
+  HFCPP_THROW(ErrorCode::Format,
+              "[tokenizers] {}.behavior: unknown '{}', expected Removed, Isolated, "
+              "MergedWithPrevious, MergedWithNext or Contiguous",
+              path, b);
+}
+
+// Splits each split on the chars matching pred.
+class CharSplit : public PreTokenizer {
+ public:
+  CharSplit(bool (*pred)(char32_t), SplitBehavior behavior) : pred_(pred), behavior_(behavior) {}
+  void pre_tokenize(PreTokenizedString& pts) const override {
+    pts.split([&](size_t, NormalizedString&& s, std::vector<NormalizedString>& out) {
+      out = s.split(find_char_matches(s.get(), pred_), behavior_);
+    });
+  }
+
+ private:
+  bool (*pred_)(char32_t);
+  SplitBehavior behavior_;
+};
+
+class BertPreTokenizer : public PreTokenizer {
+ public:
+  void pre_tokenize(PreTokenizedString& pts) const override {
+    CharSplit(is_ws, SplitBehavior::Removed).pre_tokenize(pts);
+    CharSplit(is_bert_punctuation, SplitBehavior::Isolated).pre_tokenize(pts);
+  }
+};
+
+class RegexSplit : public PreTokenizer {
+ public:
+  RegexSplit(std::string literal, std::unique_ptr<Regex> regex, SplitBehavior behavior, bool invert)
+      : literal_(std::move(literal)), regex_(std::move(regex)), behavior_(behavior), invert_(invert) {}
+  void pre_tokenize(PreTokenizedString& pts) const override {
+    pts.split([&](size_t, NormalizedString&& s, std::vector<NormalizedString>& out) {
+      auto matches = regex_ ? regex_->find_matches(s.get()) : find_literal_matches(s.get(), literal_);
+      if (invert_) invert_matches(matches);
+      out = s.split(matches, behavior_);
+    });
+  }
+
+ private:
+  std::string literal_;
+  std::unique_ptr<Regex> regex_;
+  SplitBehavior behavior_;
+  bool invert_;
+};
+
+class PreTokenizerSequence : public PreTokenizer {
+ public:
+  explicit PreTokenizerSequence(std::vector<PreTokenizerPtr> items) : items_(std::move(items)) {}
+  void pre_tokenize(PreTokenizedString& pts) const override {
+    for (const auto& p : items_) p->pre_tokenize(pts);
+  }
+
+ private:
+  std::vector<PreTokenizerPtr> items_;
+};
+}  // namespace
+
+PreTokenizerPtr make_whitespace(const Json&, const std::string&) {
+  return std::make_unique<RegexSplit>("", std::make_unique<Regex>(R"(\w+|[^\w\s]+)", "Whitespace"),
+                                      SplitBehavior::Removed, true);
+}
+PreTokenizerPtr make_whitespace_split(const Json&, const std::string&) {
+  return std::make_unique<CharSplit>(is_ws, SplitBehavior::Removed);
+}
+PreTokenizerPtr make_bert_pre_tokenizer(const Json&, const std::string&) {
+  return std::make_unique<BertPreTokenizer>();
+}
+PreTokenizerPtr make_punctuation(const Json& j, const std::string& path) {
+  return std::make_unique<CharSplit>(is_bert_punctuation,
+                                     parse_behavior(j, path, SplitBehavior::Isolated));
+}
+PreTokenizerPtr make_digits(const Json& j, const std::string& path) {
+  bool individual = bool_field_or(j, "individual_digits", false, path);
+  return std::make_unique<CharSplit>(
+      is_num, individual ? SplitBehavior::Isolated : SplitBehavior::Contiguous);
+}
+PreTokenizerPtr make_split(const Json& j, const std::string& path) {
+  std::string literal;
+  std::unique_ptr<Regex> regex;
+  parse_pattern(j, path, literal, regex);
+  SplitBehavior behavior = parse_behavior(j, path, SplitBehavior::Removed);
+  HFCPP_CHECK(j.contains("behavior"), ErrorCode::Format, "[tokenizers] {}.behavior: missing field",
+              path);
+  return std::make_unique<RegexSplit>(std::move(literal), std::move(regex), behavior,
+                                      bool_field_or(j, "invert", false, path));
+}
+PreTokenizerPtr make_unicode_scripts(const Json&, const std::string& path) {
+  HFCPP_THROW(ErrorCode::Unsupported,
+              "[tokenizers] {}: the UnicodeScripts pre-tokenizer is not supported yet", path);
+}
+PreTokenizerPtr make_pre_tokenizer_sequence(const Json& j, const std::string& path) {
+  const Json& arr = array_field(j, "pretokenizers", path);
+  std::vector<PreTokenizerPtr> items;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    auto p = make_pre_tokenizer(arr[i], index_path(join_path(path, "pretokenizers"), i));
+    if (p) items.push_back(std::move(p));
+  }
+  return std::make_unique<PreTokenizerSequence>(std::move(items));
+}
+
+}  // namespace hfcpp::tokenizers

@@ -1,0 +1,30 @@
+// Tokenizer::Impl: the loaded pipeline (shared by tokenizer.cpp and loader.cpp).
+#pragma once
+
+#include <optional>
+
+#include "hfcpp/tokenizers/tokenizer.h"
+#include "tokenizers/added_vocabulary.h"
+#include "tokenizers/registry.h"
+
+namespace hfcpp::tokenizers {
+
+struct Tokenizer::Impl {
+  NormalizerPtr normalizer;
+  PreTokenizerPtr pre_tokenizer;
+  ModelPtr model;
+  PostProcessorPtr post_processor;
+  DecoderPtr decoder;
+  AddedVocabulary added;
+  std::optional<TruncationParams> truncation;
+  std::optional<PaddingParams> padding;
+
+  Encoding encode_single(std::string_view text, uint32_t type_id) const;
+  Encoding post_process(Encoding enc, std::optional<Encoding> pair, bool add_special) const;
+};
+
+// Parses the "truncation" / "padding" objects of tokenizer.json (null -> nullopt).
+std::optional<TruncationParams> parse_truncation(const Json& j, const std::string& path);
+std::optional<PaddingParams> parse_padding(const Json& j, const std::string& path);
+
+}  // namespace hfcpp::tokenizers
