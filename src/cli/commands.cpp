@@ -8,6 +8,8 @@ void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_chat_template(app, global);
   register_tokenize(app, global);
   register_decode(app, global);
+  register_download(app, global);
+  register_cache(app, global);
 }
 
 }  // namespace hfcpp::cli

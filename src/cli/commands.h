@@ -23,5 +23,7 @@ void register_embed(CLI::App& app, GlobalOptions& global);
 void register_chat_template(CLI::App& app, GlobalOptions& global);
 void register_tokenize(CLI::App& app, GlobalOptions& global);
 void register_decode(CLI::App& app, GlobalOptions& global);
+void register_download(CLI::App& app, GlobalOptions& global);
+void register_cache(CLI::App& app, GlobalOptions& global);
 
 }  // namespace hfcpp::cli

@@ -58,7 +58,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   long status = 0;
   curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &status);
   if (st->sink != nullptr && status >= 200 && status < 300) {
-    if (!(*st->sink)(data, bytes)) {
+    if (!(*st->sink)(status, data, bytes)) {
       st->sink_aborted = true;
       return 0;  // makes curl stop with CURLE_WRITE_ERROR
     }

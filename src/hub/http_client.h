@@ -35,8 +35,9 @@ struct HttpRequest {
   double stall_timeout_s = 10;     // abort when no byte arrives for this long
 };
 
-// Receives the body of a 2xx response; return false to abort the transfer.
-using BodySink = std::function<bool(const char* data, size_t size)>;
+// Receives the body of a 2xx response (with its status, so a 200 answering a Range request can
+// be told from a 206); return false to abort the transfer.
+using BodySink = std::function<bool(long status, const char* data, size_t size)>;
 
 class HttpClient {
  public:

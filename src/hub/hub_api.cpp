@@ -41,8 +41,18 @@ HeaderList auth_headers(const DownloadOptions& options) {
 
 HttpResponse request_with_retries(const HttpRequest& request, const DownloadOptions& options, const BodySink* sink) {
   double wait = options.retry_base_wait_s;
+  uint64_t delivered = 0;
+  BodySink counting;
+  if (sink != nullptr) {
+    counting = [&](long status, const char* data, size_t size) {
+      delivered += size;
+      return (*sink)(status, data, size);
+    };
+  }
   for (int attempt = 0;; ++attempt) {
-    HttpResponse r = thread_http_client().perform(request, sink);
+    HttpResponse r = thread_http_client().perform(request, sink != nullptr ? &counting : nullptr);
+    // Once body bytes reached the sink the caller must resume with a new Range: no blind retry.
+    if (delivered > 0) return r;
     bool retry = r.transport_failed || retryable_status(r.status);
     if (!retry || attempt >= options.max_retries) return r;
     double sleep_s = wait;

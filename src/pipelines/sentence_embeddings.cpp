@@ -98,10 +98,8 @@ SentenceEmbedder SentenceEmbedder::load(const std::string& path_or_repo_id, cons
   tokenizers::TruncationParams trunc;
   trunc.max_length = static_cast<size_t>(e.max_seq_length_);
   e.tokenizer_->set_truncation(trunc);
-  tokenizers::PaddingParams pad;
-  if (auto existing = e.tokenizer_->padding()) pad = *existing;
-  pad.fixed_length.reset();  // pad each batch to its longest text, as padding=True does
-  e.tokenizer_->set_padding(pad);
+  // embed() pads each batch itself (to the batch's longest text, as padding=True does).
+  e.tokenizer_->set_padding(std::nullopt);
   return e;
 }
 
@@ -115,11 +113,17 @@ Tensor SentenceEmbedder::embed(std::span<const std::string> texts, int64_t batch
   const int64_t dim = dimension(), hidden = model_->hidden_size();
   Tensor out = Tensor::zeros({n, dim}, DType::F32);
   float* dst = out.mutable_data<float>();
+  // Tokenize everything, then batch texts of similar length together (longest first, as
+  // sentence-transformers orders them) so little compute goes to padding; rows go back to input order.
+  auto all = tokenizer_->encode_batch(texts, true);
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return all[a].ids.size() > all[b].ids.size(); });
   for (int64_t start = 0; start < n; start += batch_size) {
     const int64_t count = std::min(batch_size, n - start);
-    auto encodings = tokenizer_->encode_batch(texts.subspan(start, count), true);
     int64_t length = 0;
-    for (const auto& enc : encodings) length = std::max<int64_t>(length, static_cast<int64_t>(enc.ids.size()));
+    for (int64_t i = 0; i < count; ++i) length = std::max<int64_t>(length, static_cast<int64_t>(all[order[start + i]].ids.size()));
     Tensor ids = Tensor::zeros({count, length}, DType::I64);
     Tensor mask = Tensor::zeros({count, length}, DType::I64);
     Tensor types = Tensor::zeros({count, length}, DType::I64);
@@ -127,7 +131,7 @@ Tensor SentenceEmbedder::embed(std::span<const std::string> texts, int64_t batch
     int64_t* pm = mask.mutable_data<int64_t>();
     int64_t* pt = types.mutable_data<int64_t>();
     for (int64_t i = 0; i < count; ++i) {
-      const auto& enc = encodings[i];
+      const auto& enc = all[order[start + i]];
       for (size_t t = 0; t < enc.ids.size(); ++t) {
         pi[i * length + t] = enc.ids[t];
         pm[i * length + t] = enc.attention_mask.empty() ? 1 : enc.attention_mask[t];
@@ -138,7 +142,7 @@ Tensor SentenceEmbedder::embed(std::span<const std::string> texts, int64_t batch
     Tensor h = model_->forward(batch).last_hidden_state.contiguous();
     const float* ph = h.data<float>();
     for (int64_t i = 0; i < count; ++i) {
-      float* row = dst + (start + i) * dim;
+      float* row = dst + order[start + i] * dim;
       pool_row(ph + i * length * hidden, pm + i * length, length, hidden, pooling_, row);
       if (normalize_) {
         double norm = 0;

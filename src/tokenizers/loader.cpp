@@ -4,6 +4,7 @@
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/mapped_file.h"
+#include "tokenizers/json_load.h"
 #include "tokenizers/tokenizer_impl.h"
 #include "tokenizers/utf8.h"
 
@@ -123,7 +124,7 @@ std::optional<std::string> resolve_in_hf_cache(const std::string& repo) {
 }  // namespace
 
 Tokenizer Tokenizer::from_json(std::string_view text, std::string_view source) {
-  Json root = core::parse_json(text, source);
+  Json root = parse_tokenizer_json(text, source);
   try {
     HFCPP_CHECK(root.is_object(), ErrorCode::Format, "[tokenizers] root: is {}, expected an object",
                 core::json_type_name(root));

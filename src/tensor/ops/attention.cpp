@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "hfcpp/tensor/ops/elementwise.h"
 #include "tensor/cpu/cpu_backend.h"
 #include "tensor/ops/validate.h"
 
@@ -36,7 +35,12 @@ tensor::SdpaParams validate(const Tensor& q, const Tensor& k, const Tensor& v, c
   p.scale = o.scale.value_or(D > 0 ? 1.0f / std::sqrt(static_cast<float>(D)) : 1.0f);
   if (o.mask.defined()) {
     const Shape target{B, H, Lq, Lk};
-    HFCPP_CHECK(o.mask.dim() <= 4 && broadcast_shapes(o.mask.shape(), target, op) == target,
+    bool broadcasts = o.mask.dim() <= 4;
+    for (int64_t i = 0; broadcasts && i < o.mask.dim(); ++i) {
+      const int64_t have = o.mask.size(o.mask.dim() - 1 - i), want = target[3 - i];
+      broadcasts = have == want || have == 1;
+    }
+    HFCPP_CHECK(broadcasts,
                 ErrorCode::InvalidArgument, "[sdpa] mask has shape {}: expected it to broadcast to {}",
                 tensor::shape_to_string(o.mask.shape()), tensor::shape_to_string(target));
     p.mask_is_bool = !tensor::dtype_info(o.mask.dtype()).is_float;

@@ -124,7 +124,7 @@ Value binary_op(Evaluator& ev, const std::string& op, const Value& a, const Valu
       ev.check_size(a.as_string().size() + b.as_string().size());
       return Value::string(a.as_string() + b.as_string());
     }
-    if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+    if (a.is_sequence_like() && b.is_sequence_like() && a.is_tuple() == b.is_tuple()) {
       ValueList out = a.items();
       out.insert(out.end(), b.items().begin(), b.items().end());
       ev.check_size(out.size() * 16);
@@ -148,8 +148,8 @@ Value binary_op(Evaluator& ev, const std::string& op, const Value& a, const Valu
       return Value::integer(checked(overflow, r));
     }
     if (nums) return Value::number(a.as_double() * b.as_double());
-    if ((a.is_string() || a.is_list()) && b.is_number() && !b.is_float()) return repeat(ev, a, b.as_int());
-    if ((b.is_string() || b.is_list()) && a.is_number() && !a.is_float()) return repeat(ev, b, a.as_int());
+    if ((a.is_string() || a.is_sequence_like()) && b.is_number() && !b.is_float()) return repeat(ev, a, b.as_int());
+    if ((b.is_string() || b.is_sequence_like()) && a.is_number() && !a.is_float()) return repeat(ev, b, a.as_int());
     unsupported(op, a, b);
   }
   if (op == "/") {
@@ -247,7 +247,7 @@ Value Evaluator::getattr(const Value& obj, const std::string& name) {
 
 Value Evaluator::getitem(const Value& obj, const Value& key) {
   if (obj.is_undefined()) undefined_error(obj);
-  if (obj.is_list() || obj.is_string()) {
+  if (obj.is_sequence_like() || obj.is_string()) {
     if (key.is_int() || key.is_bool()) {
       int64_t i = key.as_int();
       if (obj.is_list()) {
@@ -320,7 +320,7 @@ Value Evaluator::eval_slice(const Node& n, const std::shared_ptr<Scope>& scope) 
     ptrs[k] = &bounds[k];
   }
   if (obj.is_undefined()) undefined_error(obj);
-  if (bad || !(obj.is_list() || obj.is_string()))
+  if (bad || !(obj.is_sequence_like() || obj.is_string()))
     return Value::undefined(fmt::format("{} cannot be sliced", obj_desc(obj)));
   int64_t step;
   std::vector<int64_t> idx;

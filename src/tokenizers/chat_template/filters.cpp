@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "tokenizers/chat_template/evaluator.h"
 #include "tokenizers/chat_template/pystring.h"
@@ -28,7 +29,9 @@ int64_t int_param(const CallArgs& a, size_t i, const char* name, int64_t dflt) {
 int64_t py_len(const Value& v) {
   switch (v.type()) {
     case Value::Type::String: return static_cast<int64_t>(py_len_chars(v.as_string()));
-    case Value::Type::List: return static_cast<int64_t>(v.items().size());
+    case Value::Type::List:
+      if (v.is_generator()) render_error("object of type 'generator' has no len()");
+      return static_cast<int64_t>(v.items().size());
     case Value::Type::Dict: return static_cast<int64_t>(v.dict_data().items.size());
     case Value::Type::Undefined: return 0;
     default: render_error(fmt::format("object of type '{}' has no len()", v.type_name()));
@@ -323,6 +326,7 @@ const std::map<std::string, FilterFn>& table() {
          return items.empty() ? Value::undefined("No first item, sequence was empty.") : items.front();
        }},
       {"last", [](Evaluator&, const Value& v, const CallArgs&) -> Value {
+         if (v.is_generator()) render_error("'generator' object is not reversible");
          ValueList items = iterate(v);
          return items.empty() ? Value::undefined("No last item, sequence was empty.") : items.back();
        }},
@@ -484,6 +488,25 @@ Value call_filter(Evaluator& ev, const std::string& name, const Value& v, const 
   const std::string& real = al == aliases().end() ? name : al->second;
   auto it = table().find(real);
   if (it == table().end()) render_error(fmt::format("No filter named '{}'.", name));
+  // jinja2 implements these as generator functions: the result has no len(), prints as a
+  // generator, and errors in the body surface only when it is iterated.
+  static const std::set<std::string> kGenerators = {"map", "select", "reject", "selectattr", "rejectattr",
+                                                    "items", "batch", "unique"};
+  if (kGenerators.count(real)) {
+    try {
+      Value r = it->second(ev, v, args);
+      return Value::generator(r.items());
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::InvalidArgument) throw;
+      const std::string prefix = "[chat_template] ";
+      const std::string& m = e.message();
+      return Value::failed_generator(m.rfind(prefix, 0) == 0 ? m.substr(prefix.size()) : m);
+    }
+  }
+  if (real == "reverse" && !v.is_string()) {
+    Value r = it->second(ev, v, args);
+    return v.is_generator() ? Value::list(r.items()) : Value::generator(r.items());
+  }
   return it->second(ev, v, args);
 }
 

@@ -61,7 +61,7 @@ const std::map<std::string, TestFn>& table() {
        }},
       {"sequence",
        [](Evaluator&, const Value& v, const CallArgs&) {
-         return v.is_string() || v.is_list() || v.is_dict() || v.is_undefined();
+         return v.is_string() || v.is_sequence_like() || v.is_dict() || v.is_undefined();
        }},
       {"in", [](Evaluator&, const Value& v, const CallArgs& a) { return contains(arg0(a, "in"), v); }},
       {"lower", [](Evaluator&, const Value& v, const CallArgs&) { return pystr::is_lower_str(py_str(v)); }},

@@ -158,7 +158,9 @@ Value bound(const std::string& name, std::function<Value(Evaluator&, const CallA
 
 ValueList iterate(const Value& v) {
   switch (v.type()) {
-    case Value::Type::List: return v.items();
+    case Value::Type::List:
+      if (v.is_generator() && !v.deferred_error().empty()) render_error(v.deferred_error());
+      return v.items();
     case Value::Type::Undefined: return {};
     case Value::Type::String: {
       ValueList out;
@@ -197,10 +199,11 @@ Value get_method(const Value& obj, const std::string& name) {
         if (name == "items") out.push_back(Value::list({k, v}, true));
         else out.push_back(name == "keys" ? k : v);
       }
-      return Value::list(std::move(out));
+      return Value::view(std::move(out), name == "items" ? SeqFlavor::DictItems
+                                         : name == "keys" ? SeqFlavor::DictKeys : SeqFlavor::DictValues);
     });
   }
-  if (obj.is_list()) {
+  if (obj.is_sequence_like()) {
     const char* type = obj.is_tuple() ? "tuple" : "list";
     if (kListUnsafe.count(name) && !obj.is_tuple()) return bound(std::string(type) + "." + name, nullptr, true);
     if (!kListMethods.count(name) || (obj.is_tuple() && name == "copy")) return Value();

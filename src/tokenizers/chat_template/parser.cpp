@@ -134,7 +134,9 @@ class Parser {
     if (kw == "with") return parse_with();
     if (kw == "generation") {  // transformers' AssistantTracker tag: renders its body
       advance();
-      return parse_statements({"endgeneration"}, true);
+      auto body = parse_statements({"endgeneration"}, true);
+      expect_block_end();
+      return body;
     }
     if (kw == "break" || kw == "continue") {
       if (loop_depth_ == 0) fail(fmt::format("'{}' outside of a loop", kw));

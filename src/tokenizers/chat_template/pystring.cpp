@@ -411,8 +411,8 @@ std::string percent_format(const std::string& f, const Value& args) {
     spec += width.size() > 6 ? width.substr(0, 6) : width;
     if (prec == ".") prec = ".0";
     switch (type) {
-      case 's': out += format_spec(Value::string(py_str(*arg)), (left ? "<" : "") + spec + prec); break;
-      case 'r': out += format_spec(Value::string(py_repr(*arg)), (left ? "<" : "") + spec + prec); break;
+      case 's': out += format_spec(Value::string(py_str(*arg)), (left ? "<" : ">") + spec + prec); break;
+      case 'r': out += format_spec(Value::string(py_repr(*arg)), (left ? "<" : ">") + spec + prec); break;
       case 'd':
       case 'i':
       case 'u':

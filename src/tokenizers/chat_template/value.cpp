@@ -87,6 +87,21 @@ Value Value::list(ValueList items, bool is_tuple) {
   v.list_ = std::make_shared<ListData>(ListData{std::move(items), is_tuple});
   return v;
 }
+Value Value::generator(ValueList items) {
+  Value v = list(std::move(items));
+  v.list_->flavor = SeqFlavor::Generator;
+  return v;
+}
+Value Value::failed_generator(std::string error) {
+  Value v = generator({});
+  v.list_->deferred_error = std::move(error);
+  return v;
+}
+Value Value::view(ValueList items, SeqFlavor flavor) {
+  Value v = list(std::move(items));
+  v.list_->flavor = flavor;
+  return v;
+}
 Value Value::dict(std::vector<std::pair<Value, Value>> items) {
   Value v;
   v.type_ = Type::Dict;
@@ -147,7 +162,7 @@ bool Value::truthy() const {
     case Type::Int: return i_ != 0;
     case Type::Float: return f_ != 0.0;
     case Type::String: return !s_->empty();
-    case Type::List: return !list_->items.empty();
+    case Type::List: return list_->flavor == SeqFlavor::Generator || !list_->items.empty();
     case Type::Dict: return !dict_->items.empty();
     default: return true;
   }
@@ -161,7 +176,14 @@ const char* Value::type_name() const {
     case Type::Int: return "int";
     case Type::Float: return "float";
     case Type::String: return "str";
-    case Type::List: return list_->is_tuple ? "tuple" : "list";
+    case Type::List:
+      switch (list_->flavor) {
+        case SeqFlavor::Generator: return "generator";
+        case SeqFlavor::DictItems: return "dict_items";
+        case SeqFlavor::DictKeys: return "dict_keys";
+        case SeqFlavor::DictValues: return "dict_values";
+        default: return list_->is_tuple ? "tuple" : "list";
+      }
     case Type::Dict: return "dict";
     case Type::Function: return fn_->is_macro ? "Macro" : "function";
     case Type::Namespace: return ns_->is_loop ? "LoopContext" : "Namespace";
@@ -180,6 +202,8 @@ bool py_equal(const Value& a, const Value& b) {
     case Value::Type::None: return true;
     case Value::Type::String: return a.as_string() == b.as_string();
     case Value::Type::List: {
+      if (a.is_generator() || b.is_generator()) return a.items().data() == b.items().data() && a.items().size() == b.items().size();
+      if (a.flavor() != b.flavor()) return false;
       if (a.is_tuple() != b.is_tuple() || a.items().size() != b.items().size()) return false;
       for (size_t i = 0; i < a.items().size(); ++i)
         if (!py_equal(a.items()[i], b.items()[i])) return false;
@@ -210,7 +234,7 @@ bool py_less(const Value& a, const Value& b) {
     // Python compares code points; UTF-8 byte order is the same order.
     return a.as_string() < b.as_string();
   }
-  if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
+  if (a.is_sequence_like() && b.is_sequence_like() && a.is_tuple() == b.is_tuple()) {
     const auto& x = a.items();
     const auto& y = b.items();
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
@@ -395,6 +419,8 @@ void json_dump(std::string& out, const Value& v, const JsonDumpOptions& o, int l
     }
     case Value::Type::String: json_string(out, v.as_string(), o.ensure_ascii); return;
     case Value::Type::List: {
+      if (!v.is_sequence_like())
+        render_error(fmt::format("tojson: Object of type {} is not JSON serializable", v.type_name()));
       if (v.items().empty()) {
         out += "[]";
         return;
@@ -465,8 +491,10 @@ std::string py_repr(const Value& v) {
     case Value::Type::String: return repr_string(v.as_string());
     default: break;
   }
+  if (v.is_generator()) return "<generator object>";
   if (v.is_list()) {
-    std::string out = v.is_tuple() ? "(" : "[";
+    const char* view = v.flavor() == SeqFlavor::DictItems ? "dict_items(" : v.flavor() == SeqFlavor::DictKeys ? "dict_keys(" : v.flavor() == SeqFlavor::DictValues ? "dict_values(" : "";
+    std::string out = std::string(view) + (v.is_tuple() ? "(" : "[");
     bool first = true;
     for (const auto& item : v.items()) {
       if (!first) out += ", ";
@@ -475,6 +503,7 @@ std::string py_repr(const Value& v) {
     }
     if (v.is_tuple() && v.items().size() == 1) out += ",";
     out += v.is_tuple() ? ")" : "]";
+    if (*view) out += ")";
     return out;
   }
   if (v.is_dict()) {

@@ -37,9 +37,16 @@ struct Function {
   bool unsafe = false;  // a mutating list/dict method: calling it is a SecurityError
 };
 
+// Python objects that template code sees as sequences but that are not lists: filters such as
+// map/select return generators (no len(), not reversible, print as <generator object>), and
+// dict.items()/keys()/values() return views (printed as dict_items([...]), not subscriptable).
+enum class SeqFlavor : uint8_t { Plain, Generator, DictItems, DictKeys, DictValues };
+
 struct ListData {
   ValueList items;
   bool is_tuple = false;
+  SeqFlavor flavor = SeqFlavor::Plain;
+  std::string deferred_error;  // a generator whose body failed: raised when it is iterated
 };
 
 struct DictData {
@@ -71,6 +78,8 @@ class Value {
   static Value number(double f);
   static Value string(std::string s);
   static Value list(ValueList items, bool is_tuple = false);
+  static Value generator(ValueList items);
+  static Value view(ValueList items, SeqFlavor flavor);
   static Value dict(std::vector<std::pair<Value, Value>> items);
   static Value function(std::shared_ptr<Function> fn);
   static Value ns(std::shared_ptr<NamespaceData> data);
@@ -86,6 +95,12 @@ class Value {
   bool is_number() const { return type_ == Type::Int || type_ == Type::Float || type_ == Type::Bool; }
   bool is_string() const { return type_ == Type::String; }
   bool is_list() const { return type_ == Type::List; }
+  SeqFlavor flavor() const { return type_ == Type::List ? list_->flavor : SeqFlavor::Plain; }
+  bool is_generator() const { return flavor() == SeqFlavor::Generator; }
+  const std::string& deferred_error() const { return list_->deferred_error; }
+  static Value failed_generator(std::string error);
+  // A real list or tuple (subscriptable, has len()).
+  bool is_sequence_like() const { return type_ == Type::List && list_->flavor == SeqFlavor::Plain; }
   bool is_tuple() const { return type_ == Type::List && list_->is_tuple; }
   bool is_dict() const { return type_ == Type::Dict; }
   bool is_function() const { return type_ == Type::Function; }

@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -43,6 +44,14 @@ const std::unordered_map<uint64_t, char32_t>& composition_table() {
       if (n < 2 || n > 8) continue;
       std::u32string d(buf, buf + n);
       if (ccc(d[0]) != 0) continue;  // non-starter decompositions never compose
+      // Keep only primary composites: NFC of the decomposition must give cp back (this drops
+      // singletons such as U+1F77 -> U+03AF, which utf8proc does not flag as excluded).
+      std::string utf8_d;
+      for (char32_t c : d) utf8::append(utf8_d, c);
+      utf8proc_uint8_t* nfc = utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(utf8_d.c_str()));
+      bool primary = nfc && utf8::encode(cp) == reinterpret_cast<const char*>(nfc);
+      std::free(nfc);
+      if (!primary) continue;
       by_decomposition[d] = cp;
       composites.emplace_back(std::move(d), cp);
     }

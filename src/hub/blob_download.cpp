@@ -1,0 +1,222 @@
+// Streaming a file into <name>.incomplete with resume, verification and an atomic rename.
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "hfcpp/core/error.h"
+#include "hfcpp/core/log.h"
+#include "hfcpp/hub/repo.h"
+#include "hfcpp/hub/settings.h"
+#include "hub/download_internal.h"
+#include "hub/fs_util.h"
+
+namespace hfcpp::hub::detail {
+namespace {
+
+// Python's huggingface_hub (>= 1.x) writes <etag>.<8 hex>.incomplete and deletes it on error; one
+// left behind by a killed process is stale (we hold the same flock), so we resume from it.
+void adopt_foreign_partial(const std::string& incomplete_path) {
+  if (path_exists(incomplete_path)) return;
+  std::string dir = parent_path(incomplete_path);
+  std::string base = incomplete_path.substr(dir.size() + 1);
+  std::string stem = base.substr(0, base.size() - std::string(".incomplete").size());
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  std::string best;
+  uint64_t best_size = 0;
+  std::vector<std::string> others;
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() > stem.size() + 12 && name.rfind(stem + ".", 0) == 0 &&
+        name.compare(name.size() - 11, 11, ".incomplete") == 0) {
+      uint64_t size = file_size(dir + "/" + name).value_or(0);
+      if (best.empty() || size > best_size) {
+        if (!best.empty()) others.push_back(best);
+        best = name;
+        best_size = size;
+      } else {
+        others.push_back(name);
+      }
+    }
+  }
+  ::closedir(d);
+  if (!best.empty() && ::rename((dir + "/" + best).c_str(), incomplete_path.c_str()) == 0)
+    HFCPP_LOG_INFO("[hub] resuming from a partial download left by another client: {}", best);
+  for (const auto& name : others) ::unlink((dir + "/" + name).c_str());
+}
+
+struct Writer {
+  int fd = -1;
+  uint64_t written = 0;  // bytes in the file
+  Sha256* hash = nullptr;
+};
+
+void truncate_to_zero(Writer& w, const std::string& path) {
+  HFCPP_CHECK(::ftruncate(w.fd, 0) == 0 && ::lseek(w.fd, 0, SEEK_SET) == 0, ErrorCode::Io,
+              "[hub] cannot truncate '{}': {}", path, std::strerror(errno));
+  w.written = 0;
+  if (w.hash) w.hash->reset();
+}
+
+// Hashes the bytes already in the file so the digest covers resumed downloads in one pass.
+void hash_existing(Writer& w, const std::string& path) {
+  if (!w.hash || w.written == 0) return;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  HFCPP_CHECK(fd >= 0, ErrorCode::Io, "[hub] cannot read '{}': {}", path, std::strerror(errno));
+  std::string buf(1 << 20, '\0');
+  uint64_t left = w.written;
+  while (left > 0) {
+    ssize_t n = ::read(fd, buf.data(), std::min<uint64_t>(left, buf.size()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    w.hash->update(buf.data(), static_cast<size_t>(n));
+    left -= static_cast<uint64_t>(n);
+  }
+  ::close(fd);
+}
+
+// One pass over the network: returns true when the body ended cleanly.
+bool fetch_once(const std::string& url, const HeaderList& base_headers, Writer& w, const std::string& path,
+                const std::string& endpoint, const DownloadOptions& options, TransferProgress& progress,
+                int progress_id, std::string& transport_error) {
+  std::string current = url;
+  HeaderList headers = base_headers;
+  for (int hop = 0; hop < 20; ++hop) {
+    HttpRequest req;
+    req.url = current;
+    req.headers = headers;
+    if (w.written > 0) req.headers.emplace_back("Range", fmt::format("bytes={}-", w.written));
+    req.stall_timeout_s = download_timeout_s();
+    const uint64_t requested_from = w.written;
+    bool first = true;
+    BodySink sink = [&](long status, const char* data, size_t size) {
+      if (first) {
+        first = false;
+        // A server that ignores Range sends the whole file again with 200.
+        if (status == 200 && w.written > 0) {
+          truncate_to_zero(w, path);
+          progress.restart(progress_id);
+        }
+      }
+      size_t off = 0;
+      while (off < size) {
+        ssize_t n = ::write(w.fd, data + off, size - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return false;
+        off += static_cast<size_t>(n);
+      }
+      if (w.hash) w.hash->update(data, size);
+      w.written += size;
+      progress.advance(progress_id, size);
+      return true;
+    };
+    // Retries on 5xx/429 happen before any byte is written, so the sink stays consistent.
+    HttpResponse r = request_with_retries(req, options, &sink);
+    if (r.status == 206 && requested_from > 0) {
+      auto range = r.header("content-range").value_or("");
+      if (range.rfind(fmt::format("bytes {}-", requested_from), 0) != 0) {
+        HFCPP_LOG_WARN("[hub] {}: unexpected Content-Range '{}' for a resume at {}; restarting", current, range,
+                       requested_from);
+        truncate_to_zero(w, path);
+        progress.restart(progress_id);
+        transport_error = "bad Content-Range";
+        return false;
+      }
+    }
+    if (r.transport_failed && r.status == 0) {
+      transport_error = r.transport_error;
+      return false;
+    }
+    if (r.is_redirect()) {
+      std::string target = resolve_url(current, *r.header("location"));
+      // Authorization never leaves the host it was meant for (a CDN gets a signed URL instead).
+      if (url_host(target) != url_host(current) && !same_or_hub_host(current, target, endpoint)) {
+        HeaderList kept;
+        for (auto& h : headers)
+          if (h.first != "Authorization") kept.push_back(h);
+        headers = kept;
+      }
+      current = target;
+      continue;
+    }
+    if (r.status == 416 && w.written > 0) {
+      // The partial file is at least as long as the resource: start over.
+      truncate_to_zero(w, path);
+      progress.restart(progress_id);
+      continue;
+    }
+    raise_for_status(r, fmt::format("GET {}", current));
+    if (r.transport_failed) {
+      transport_error = r.transport_error;
+      return false;
+    }
+    return true;
+  }
+  HFCPP_THROW(ErrorCode::Network, "[hub] GET {}: more than 20 redirects", url);
+}
+
+}  // namespace
+
+void download_to_file(const std::string& url, HeaderList headers, std::optional<uint64_t> expected_size,
+                      const std::string& etag, const std::string& incomplete_path, const std::string& destination,
+                      const std::string& display_name, const DownloadOptions& options, TransferProgress& progress) {
+  adopt_foreign_partial(incomplete_path);
+  if (options.force_download) ::unlink(incomplete_path.c_str());
+  const bool verify_sha = is_sha256_hex(etag);
+  Sha256 hash;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Writer w;
+    w.hash = verify_sha ? &hash : nullptr;
+    hash.reset();
+    w.fd = ::open(incomplete_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    HFCPP_CHECK(w.fd >= 0, ErrorCode::Io, "[hub] cannot create '{}': {}", incomplete_path, std::strerror(errno));
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{w.fd};
+    w.written = static_cast<uint64_t>(::lseek(w.fd, 0, SEEK_END));
+    if (expected_size && w.written > *expected_size) truncate_to_zero(w, incomplete_path);
+    const uint64_t resumed_from = w.written;
+    hash_existing(w, incomplete_path);
+    int id = progress.start_file(display_name, expected_size, w.written);
+
+    int retries_left = 5;
+    while (!(expected_size && w.written == *expected_size && w.written > 0)) {
+      uint64_t before = w.written;
+      std::string transport_error;
+      bool done = false;
+      done = fetch_once(url, headers, w, incomplete_path, options.endpoint, options, progress, id, transport_error);
+      if (done) break;
+      if (w.written > before) retries_left = 5;
+      HFCPP_CHECK(--retries_left > 0, ErrorCode::Network,
+                  "[hub] downloading {}: the connection kept failing ({}); run the same command again to resume "
+                  "from the {} bytes already in {}",
+                  display_name, transport_error, w.written, incomplete_path);
+      HFCPP_LOG_WARN("[hub] downloading {}: {}; resuming at byte {}", display_name, transport_error, w.written);
+      std::this_thread::sleep_for(std::chrono::duration<double>(options.retry_base_wait_s));
+    }
+    progress.finish_file(id);
+
+    bool size_ok = !expected_size || w.written == *expected_size;
+    std::string digest = verify_sha ? hash.hex_digest() : "";
+    bool sha_ok = !verify_sha || digest == etag;
+    if (size_ok && sha_ok) break;
+    std::string problem = !size_ok ? fmt::format("got {} bytes, expected {}", w.written, *expected_size)
+                                   : fmt::format("sha256 {} does not match the etag {}", digest, etag);
+    ::unlink(incomplete_path.c_str());
+    if (attempt == 0 && resumed_from > 0) {
+      HFCPP_LOG_WARN("[hub] {}: the resumed partial download was corrupt ({}); downloading it again", display_name,
+                     problem);
+      continue;
+    }
+    HFCPP_THROW(ErrorCode::Network, "[hub] downloading {} from {}: {}; nothing was kept", display_name, url, problem);
+  }
+  HFCPP_CHECK(::rename(incomplete_path.c_str(), destination.c_str()) == 0, ErrorCode::Io,
+              "[hub] cannot move '{}' to '{}': {}", incomplete_path, destination, std::strerror(errno));
+}
+
+}  // namespace hfcpp::hub::detail
