@@ -3,7 +3,12 @@
 // Not a test. bench/matmul_bench.py runs this and NumPy/PyTorch at the same shapes and writes
 // the comparison table (docs/benchmarks.md).
 //
-//   matmul_bench [--threads 1,2] [--shapes 1x384x1536,...] [--seconds 0.5] [--json]
+//   matmul_bench [--threads 1,2] [--shapes 1x384x1536,...] [--seconds 0.5] [--json] [--cpu-clock]
+//
+// --cpu-clock times with the calling thread's CPU time instead of wall time (threads = 1 only):
+// on a shared, loaded machine it leaves out the time the process waited for a core.
+#include <time.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -47,21 +52,31 @@ Tensor random_tensor(const std::vector<int64_t>& shape, DType dtype, uint32_t se
   return Tensor::from_vector(v, shape, dtype);
 }
 
+bool g_cpu_clock = false;
+
+double now_seconds() {
+  if (g_cpu_clock) {
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 // Best time of several repetitions of fn, each repetition at least ~50 ms of calls.
 template <class Fn>
 double best_seconds_per_call(Fn&& fn, double budget_s) {
-  using clock = std::chrono::steady_clock;
   fn();  // warm up: page faults, packing buffers, pool threads
-  auto t0 = clock::now();
+  double t0 = now_seconds();
   fn();
-  double once = std::chrono::duration<double>(clock::now() - t0).count();
+  double once = now_seconds() - t0;
   const int64_t calls = std::max<int64_t>(1, static_cast<int64_t>(0.05 / std::max(once, 1e-9)));
   const int reps = std::clamp(static_cast<int>(budget_s / std::max(once * calls, 1e-9)), 3, 15);
   double best = 1e30;
   for (int r = 0; r < reps; ++r) {
-    auto s = clock::now();
+    double s = now_seconds();
     for (int64_t c = 0; c < calls; ++c) fn();
-    best = std::min(best, std::chrono::duration<double>(clock::now() - s).count() / calls);
+    best = std::min(best, (now_seconds() - s) / calls);
   }
   return best;
 }
@@ -100,12 +115,18 @@ int main(int argc, char** argv) {
       seconds = std::stod(next());
     } else if (arg == "--json") {
       json = true;
+    } else if (arg == "--cpu-clock") {
+      g_cpu_clock = true;
     } else {
-      std::fprintf(stderr, "usage: matmul_bench [--threads 1,2] [--shapes MxKxN,...] [--seconds S] [--json]\n");
+      std::fprintf(stderr, "usage: matmul_bench [--threads 1,2] [--shapes MxKxN,...] [--seconds S] [--json] [--cpu-clock]\n");
       return 2;
     }
   }
 
+  if (g_cpu_clock && (threads.size() != 1 || threads[0] != 1)) {
+    std::fprintf(stderr, "matmul_bench: --cpu-clock measures one thread: use --threads 1\n");
+    return 2;
+  }
   // Cases: x dtype, weight dtype, and which implementation (auto = what ops::linear uses).
   struct Case { const char* name; DType x, w; cpu::GemmImpl impl; };
   std::vector<Case> cases = {

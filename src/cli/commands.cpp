@@ -5,6 +5,8 @@ namespace hfcpp::cli {
 void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_inspect(app, global);
   register_embed(app, global);
+  register_pipeline(app, global);
+  register_estimate_memory(app, global);
   register_chat_template(app, global);
   register_tokenize(app, global);
   register_decode(app, global);

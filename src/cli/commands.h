@@ -20,6 +20,8 @@ void register_all_commands(CLI::App& app, GlobalOptions& global);
 // One per subcommand file.
 void register_inspect(CLI::App& app, GlobalOptions& global);
 void register_embed(CLI::App& app, GlobalOptions& global);
+void register_pipeline(CLI::App& app, GlobalOptions& global);
+void register_estimate_memory(CLI::App& app, GlobalOptions& global);
 void register_chat_template(CLI::App& app, GlobalOptions& global);
 void register_tokenize(CLI::App& app, GlobalOptions& global);
 void register_decode(CLI::App& app, GlobalOptions& global);

@@ -149,11 +149,11 @@ bool fetch_once(const std::string& url, const HeaderList& base_headers, Writer& 
       progress.restart(progress_id);
       continue;
     }
-    raise_for_status(r, fmt::format("GET {}", current));
-    if (r.transport_failed) {
-      transport_error = r.transport_error;
+    if (r.transport_failed && r.status >= 200 && r.status < 300) {
+      transport_error = r.transport_error;  // body cut short: the caller resumes with Range
       return false;
     }
+    raise_for_status(r, fmt::format("GET {}", current));
     return true;
   }
   HFCPP_THROW(ErrorCode::Network, "[hub] GET {}: more than 20 redirects", url);

@@ -137,7 +137,8 @@ std::string hub_download_with_progress(const std::string& repo_id, const std::st
   }
   make_dirs(parent_path(blob));
   make_dirs(parent_path(pointer));
-  create_cachedir_tag(opt.cache_dir);
+  // No CACHEDIR.TAG at the cache root: huggingface_hub < 1.0 (still pinned by transformers) reports
+  // it as a corrupted repo in scan_cache_dir.
   write_ref(storage, opt.revision, meta.commit_hash);
 
   FileLock lock(opt.cache_dir + "/.locks/" + repo_folder_name(repo_id, opt.repo_type) + "/" + meta.etag + ".lock");

@@ -6,12 +6,17 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "hfcpp/models/auto_model.h"
 #include "hfcpp/tokenizers/tokenizer.h"
+
+namespace hfcpp::tokenizers {
+class Decoder;
+}
 
 namespace hfcpp::pipelines::detail {
 
@@ -40,6 +45,9 @@ class PipelineModel {
   // The tokenizer's convert_tokens_to_string: the decoder applied to tokens. A token that is not
   // in the vocabulary (an [UNK] replaced by its text) is passed through as text.
   std::string tokens_to_string(const std::vector<std::string>& tokens) const;
+  // transformers' tokenizer.decode: the tokenizer's decode, then clean_up_tokenization when
+  // tokenizer_config.json's clean_up_tokenization_spaces is true.
+  std::string decode(std::span<const uint32_t> ids, bool skip_special_tokens) const;
 
  private:
   std::string folder_;
@@ -48,7 +56,10 @@ class PipelineModel {
   core::Json tokenizer_config_;
   int64_t model_max_length_ = 0;
   bool feeds_token_type_ids_ = true;
+  bool clean_up_spaces_ = false;
   std::string subword_prefix_;
+  // tokenizer.json's decoder, for convert_tokens_to_string on arbitrary token texts.
+  std::shared_ptr<const tokenizers::Decoder> decoder_;
 };
 
 std::vector<double> softmax(const float* logits, size_t n);

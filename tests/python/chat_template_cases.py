@@ -177,10 +177,13 @@ ATOMS = ["num", "fnum", "neg", "flag", "none_val", "text", "nums", "words", "ite
          "messages[0]", "messages[1].content", "nested.k.deep", "undefined_name", "'lit'", "\"dq\"", "3", "0",
          "2.5", "-1", "true", "none", "[1, 2]", "(1, 'a')", "{'k': 2}", "''", "tools", "loop_var"]
 BINOPS = ["+", "-", "*", "/", "//", "%", "~", "==", "!=", "<", ">=", "and", "or", "in", "not in"]
+# Filters that jinja2 implements as generators are followed by `| list`: a printed generator
+# shows a memory address, which no other implementation can reproduce.
 FILTERS = ["length", "trim", "upper", "lower", "title", "capitalize", "first", "last", "list", "string", "int",
-           "float", "abs", "reverse", "sort", "unique", "tojson", "join(',')", "default('D')", "round(1)",
-           "replace('a', 'b')", "map(attribute='role')", "selectattr('role')", "items", "dictsort", "count",
-           "join", "sum", "min", "max", "wordcount", "indent(2)", "tojson(indent=1)", "batch(2)", "e"]
+           "float", "abs", "reverse | list", "sort", "unique | list", "tojson", "join(',')", "default('D')",
+           "round(1)", "replace('a', 'b')", "map(attribute='role') | list", "selectattr('role') | list",
+           "items | list", "dictsort", "count", "join", "sum", "min", "max", "wordcount", "indent(2)",
+           "tojson(indent=1)", "batch(2) | list", "e", "map('upper') | join", "reject('odd') | list"]
 TESTS = ["defined", "undefined", "none", "string", "number", "mapping", "iterable", "sequence", "odd", "even",
          "boolean", "true", "false", "integer", "float", "divisibleby 2", "eq 3", "in [1, 2, 3]"]
 METHODS = [".strip()", ".upper()", ".split()", ".split(',')", ".startswith('a')", ".endswith('t')",

@@ -351,37 +351,36 @@ uint64_t validate_layout(std::vector<SafetensorsTensorInfo>& tensors) {
   uint64_t expected_begin = 0;
   const SafetensorsTensorInfo* previous = nullptr;
   for (const auto* t : by_offset) {
-    const std::string name = printable_name(t->name);
     HFCPP_CHECK(t->data_end >= t->data_begin, ErrorCode::Format,
-                "[safetensors] tensor {}: data_offsets [{}, {}] end before they begin", name,
+                "[safetensors] tensor {}: data_offsets [{}, {}] end before they begin", printable_name(t->name),
                 t->data_begin, t->data_end);
     HFCPP_CHECK(t->data_begin <= expected_begin, ErrorCode::Format,
                 "[safetensors] tensor {}: data_offsets [{}, {}] leave a hole: bytes [{}, {}) of "
                 "the data section belong to no tensor",
-                name, t->data_begin, t->data_end, expected_begin, t->data_begin);
+                printable_name(t->name), t->data_begin, t->data_end, expected_begin, t->data_begin);
     HFCPP_CHECK(t->data_begin >= expected_begin, ErrorCode::Format,
                 "[safetensors] tensor {}: data_offsets [{}, {}] overlap tensor {}, which ends at {}",
-                name, t->data_begin, t->data_end, previous ? printable_name(previous->name) : "", expected_begin);
+                printable_name(t->name), t->data_begin, t->data_end, previous ? printable_name(previous->name) : "", expected_begin);
     uint64_t elements = 1;
     int64_t signed_elements = 1;
     for (int64_t d : t->shape) {
       bool overflow = __builtin_mul_overflow(elements, static_cast<uint64_t>(d), &elements) ||
                       __builtin_mul_overflow(signed_elements, d, &signed_elements);
       HFCPP_CHECK(!overflow, ErrorCode::Format,
-                  "[safetensors] tensor {}: shape {} overflows a 64-bit element count", name,
+                  "[safetensors] tensor {}: shape {} overflows a 64-bit element count", printable_name(t->name),
                   tensor::shape_to_string(t->shape));
     }
     uint64_t bits = 0;
     HFCPP_CHECK(!__builtin_mul_overflow(elements, uint64_t{t->dtype_bits}, &bits), ErrorCode::Format,
-                "[safetensors] tensor {}: shape {} of {} overflows a 64-bit byte count", name,
+                "[safetensors] tensor {}: shape {} of {} overflows a 64-bit byte count", printable_name(t->name),
                 tensor::shape_to_string(t->shape), t->dtype_name);
     HFCPP_CHECK(bits % 8 == 0, ErrorCode::Format,
                 "[safetensors] tensor {}: shape {} of {} is {} bits, not a whole number of bytes",
-                name, tensor::shape_to_string(t->shape), t->dtype_name, bits);
+                printable_name(t->name), tensor::shape_to_string(t->shape), t->dtype_name, bits);
     HFCPP_CHECK(t->data_end - t->data_begin == bits / 8, ErrorCode::Format,
                 "[safetensors] tensor {}: data_offsets [{}, {}] hold {} bytes, but shape {} of {} "
                 "needs {} bytes",
-                name, t->data_begin, t->data_end, t->data_end - t->data_begin,
+                printable_name(t->name), t->data_begin, t->data_end, t->data_end - t->data_begin,
                 tensor::shape_to_string(t->shape), t->dtype_name, bits / 8);
     expected_begin = t->data_end;
     previous = t;

@@ -32,13 +32,17 @@ using core::Isa;
 constexpr int64_t kSmallMMax = 8;
 // Below this many flops one thread does it all: waking the pool costs more than it saves.
 constexpr int64_t kMinParallelFlops = 1 << 17;
-// OpenBLAS's sgemm wins on large problems (measured in docs/benchmarks.md); below, hfcpp's
-// kernels are as fast or faster, and far faster for small m (OpenBLAS's GEMV-like cases).
-constexpr int64_t kBlasMinM = 64;
-constexpr int64_t kBlasMinFlops = int64_t{1} << 26;
-// Columns per OpenBLAS call when B must be converted to f32 first (a bf16/f16 weight): a
-// 128 x k f32 panel (2 MiB at k = 4096) is converted per task, never the whole matrix.
-constexpr int64_t kConvertPanel = 128;
+// OpenBLAS's sgemm wins from m = 16 on f32 x f32 (docs/benchmarks.md, CPU-time runs); below,
+// hfcpp's dot-product kernel is far faster (OpenBLAS is 4-5x slower at m = 1). With a bf16/f16
+// operand the f32 conversion must pay for itself: from m = 64 on.
+constexpr int64_t kBlasMinM = 16;
+constexpr int64_t kBlasMinFlops = int64_t{1} << 22;
+constexpr int64_t kBlasConvertMinM = 64;
+constexpr int64_t kBlasConvertMinFlops = int64_t{1} << 26;
+// Columns per OpenBLAS call when B must be converted to f32 first (a bf16/f16 weight): at most
+// a 512 x k f32 panel per task (8 MiB at k = 4096), never the whole matrix. Wide panels matter:
+// sgemm packs all of A again for every call.
+constexpr int64_t kConvertPanelMax = 512;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -131,10 +135,12 @@ void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
 
 #if defined(HFCPP_HAVE_OPENBLAS)
 // OpenBLAS threading. "pool" (the default): OpenBLAS runs single-threaded and hfcpp's pool calls
-// it once per column slice. "openblas": OpenBLAS's own threads. Both reach the same speed on
-// large shapes (docs/benchmarks.md), but OpenBLAS's threads keep spinning for a while after
-// each call, stealing the cores from the next hfcpp op that runs on the pool; with "pool" only
-// one set of threads ever exists. HFCPP_OPENBLAS_THREADING=openblas switches for measurements.
+// it once per column slice. "openblas": OpenBLAS's own threads. On the 2-core development
+// machine the two measured the same within noise at 128x384x1536 and 512x2048x2048, so the
+// choice rests on behaviour: OpenBLAS's threads keep spinning for a while after each call,
+// stealing the cores from the next hfcpp op on the pool (and nesting inside a pool task would
+// oversubscribe); with "pool" only one set of threads ever exists, and core::num_threads()
+// holds for BLAS calls too. HFCPP_OPENBLAS_THREADING=openblas switches, for measurements.
 bool use_openblas_threads() {
   static const bool own = [] {
     const char* env = std::getenv("HFCPP_OPENBLAS_THREADING");
@@ -182,10 +188,14 @@ void run_openblas_converted(const GemmArgs& g, const GemmKernels& kernels) {
     return;
   }
   const size_t b_esize = dtype_size(g.b_dtype);
-  core::parallel_for(0, ceil_div(g.n, kConvertPanel), 1, [&](int64_t p0, int64_t p1) {
+  // Equal panels, a whole number per thread.
+  const int64_t threads = core::num_threads();
+  const int64_t rounds = ceil_div(g.n, threads * kConvertPanelMax);
+  const int64_t panel_n = round_up(ceil_div(g.n, threads * rounds), 16);
+  core::parallel_for(0, ceil_div(g.n, panel_n), 1, [&](int64_t p0, int64_t p1) {
     static thread_local std::vector<float> panel;
     for (int64_t p = p0; p < p1; ++p) {
-      const int64_t n0 = p * kConvertPanel, nc = std::min(kConvertPanel, g.n - n0);
+      const int64_t n0 = p * panel_n, nc = std::min(panel_n, g.n - n0);
       panel.resize(static_cast<size_t>(nc * g.k));
       GemmArgs t = f;
       const auto* b = static_cast<const std::byte*>(g.b);
@@ -269,8 +279,13 @@ bool gemm_impl_available(GemmImpl impl) {
 GemmImpl gemm_auto_choice(const GemmArgs& g) {
   const Isa isa = core::active_isa();
 #if defined(HFCPP_HAVE_OPENBLAS)
-  if (isa != Isa::Scalar && g.m >= kBlasMinM && 2 * g.m * g.n * g.k >= kBlasMinFlops)
-    return GemmImpl::OpenBlas;
+  if (isa != Isa::Scalar) {
+    const int64_t flops = 2 * g.m * g.n * g.k;
+    const bool f32 = g.a_dtype == DType::F32 && g.b_dtype == DType::F32;
+    if (f32 ? (g.m >= kBlasMinM && flops >= kBlasMinFlops)
+            : (g.m >= kBlasConvertMinM && flops >= kBlasConvertMinFlops))
+      return GemmImpl::OpenBlas;
+  }
 #endif
   return impl_for_isa(isa);
 }

@@ -258,9 +258,14 @@ struct Kernels {
 
   template <class SA, class SB>
   static void small_m_block_t(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    int64_t j = n0;
+    if (m1 - m0 == 1) {  // GEMV: 8 independent accumulators hide the FMA latency
+      for (; j + 8 <= n1; j += 8) dot_tile<1, 8, SA, SB>(g, m0, j);
+      for (; j < n1; ++j) dot_tile<1, 1, SA, SB>(g, m0, j);
+      return;
+    }
     // Columns (weight rows) outer, so the 4 weight rows being used stay in L1/L2 while every
     // row of A passes over them.
-    int64_t j = n0;
     for (; j + 4 <= n1; j += 4) {
       int64_t i = m0;
       for (; i + 2 <= m1; i += 2) dot_tile<2, 4, SA, SB>(g, i, j);

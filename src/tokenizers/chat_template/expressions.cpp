@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "tokenizers/chat_template/evaluator.h"
+#include "tokenizers/chat_template/pystring.h"
 
 namespace hfcpp::tokenizers::chat_template {
 namespace {
@@ -159,10 +160,9 @@ Value binary_op(Evaluator& ev, const std::string& op, const Value& a, const Valu
   }
   if (op == "//" || op == "%") {
     if (op == "%" && a.is_string()) {
-      CallArgs args;
-      if (b.is_tuple()) args.positional = b.items();
-      else args.positional.push_back(b);
-      return call_filter(ev, "format", a, args);
+      std::string s = pystr::percent_format(a.as_string(), b);
+      ev.check_size(s.size());
+      return Value::string(std::move(s));
     }
     if (!nums) unsupported(op, a, b);
     if (ints) {

@@ -223,7 +223,8 @@ Value indent_filter(Evaluator& ev, const Value& v, const CallArgs& a) {
   const Value* w = a.get(0, "width");
   std::string indention = w && w->is_string() ? w->as_string() : std::string(static_cast<size_t>(std::clamp<int64_t>(w ? w->as_int() : 4, 0, 1024)), ' ');
   bool first = flag(a, 1, "first"), blank = flag(a, 2, "blank");
-  std::string s = py_str(v) + "\n";  // jinja2 appends a newline so splitlines keeps a trailing empty line
+  if (!v.is_string()) render_error(fmt::format("unsupported operand type(s) for +=: '{}' and 'str'", v.type_name()));
+  std::string s = v.as_string() + "\n";  // jinja2 appends a newline so splitlines keeps a trailing empty line
   std::vector<std::string> lines = pystr::splitlines(s, false);
   std::string rv;
   if (blank) {

@@ -363,6 +363,9 @@ std::string format_spec(const Value& v, std::string_view spec) {
 std::string percent_format(const std::string& f, const Value& args) {
   ValueList positional;
   const Value* mapping = args.is_dict() ? &args : nullptr;
+  // CPython treats any non-tuple, non-str argument with __getitem__ (dict, list) as a mapping
+  // for the "not all arguments converted" check.
+  const bool mapping_like = mapping || (args.is_list() && !args.is_tuple());
   if (args.is_tuple()) positional = args.items();
   else positional.push_back(args);
   size_t next = 0;
@@ -441,7 +444,7 @@ std::string percent_format(const std::string& f, const Value& args) {
       default: render_error(fmt::format("unsupported format character '{}'", type));
     }
   }
-  if (!mapping && next < positional.size() && !(positional.size() == 1 && !args.is_tuple() && next == 0))
+  if (!mapping_like && next < positional.size())
     render_error("not all arguments converted during string formatting");
   return out;
 }
