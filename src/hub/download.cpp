@@ -96,19 +96,16 @@ std::string hub_download_with_progress(const std::string& repo_id, const std::st
   }
 
   FileMetadata meta;
+  std::string missing_at_commit;
   try {
-    meta = get_file_metadata(repo_id, filename, opt);
+    meta = fetch_file_metadata(repo_id, filename, opt, &missing_at_commit);
   } catch (Error& e) {
-    if (e.code() == ErrorCode::NotFound && e.message().find("file not found") != std::string::npos) {
-      // Cache the absence, as huggingface_hub does, when the server names the commit.
-      HttpRequest req;
-      req.method = "HEAD";
-      req.url = hub_file_url(opt.endpoint, repo_id, opt.repo_type, opt.revision, filename);
-      req.headers = auth_headers(opt);
-      HttpResponse r = thread_http_client().perform(req);
-      if (auto commit = r.header("x-repo-commit"); commit && is_commit_hash(*commit)) {
-        write_no_exist_marker(storage, *commit, filename);
-        write_ref(storage, opt.revision, *commit);
+    // Cache the absence, as huggingface_hub does, when the server names the commit.
+    if (!missing_at_commit.empty() && is_commit_hash(missing_at_commit)) {
+      write_no_exist_marker(storage, missing_at_commit, filename);
+      try {
+        write_ref(storage, opt.revision, missing_at_commit);
+      } catch (const Error&) {
       }
       throw;
     }

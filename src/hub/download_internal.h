@@ -39,6 +39,11 @@ void download_to_file(const std::string& url, HeaderList headers, std::optional<
                       const std::string& destination, const std::string& display_name,
                       const DownloadOptions& options, TransferProgress& progress);
 
+// get_file_metadata that also reports, for a 404 EntryNotFound, the commit the server named
+// (so the absence can be cached under .no_exist/<commit>/).
+FileMetadata fetch_file_metadata(const std::string& repo_id, const std::string& filename,
+                                 const DownloadOptions& options, std::string* missing_at_commit);
+
 // huggingface_hub's _normalize_etag: lstrip("W/") then strip('"').
 std::string normalize_etag(std::string etag);
 

@@ -177,6 +177,11 @@ std::string hub_file_url(const std::string& endpoint, const std::string& repo_id
 
 FileMetadata get_file_metadata(const std::string& repo_id, const std::string& filename,
                                const DownloadOptions& options) {
+  return detail::fetch_file_metadata(repo_id, filename, options, nullptr);
+}
+
+FileMetadata detail::fetch_file_metadata(const std::string& repo_id, const std::string& filename,
+                                         const DownloadOptions& options, std::string* missing_at_commit) {
   std::string url = hub_file_url(options.endpoint, repo_id, options.repo_type, options.revision, filename);
   std::string what = fmt::format("HEAD {}", filename);
   HttpResponse r;
@@ -188,6 +193,8 @@ FileMetadata get_file_metadata(const std::string& repo_id, const std::string& fi
     req.headers = auth_headers(options);
     req.stall_timeout_s = etag_timeout_s();
     r = request_with_retries(req, options);
+    if (missing_at_commit != nullptr && r.status == 404 && r.header("x-error-code") == "EntryNotFound")
+      *missing_at_commit = r.header("x-repo-commit").value_or("");
     raise_for_status(r, what);
     if (!r.is_redirect()) break;
     std::string target = resolve_url(url, *r.header("location"));

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
 #include "hfcpp/core/error.h"
 #include "pipeline_model.h"
@@ -79,11 +77,6 @@ std::vector<Answer> QuestionAnsweringPipeline::operator()(const std::string& que
 
   for (const auto& enc : windows) {
     const size_t n = enc.ids.size();
-    if (std::getenv("HFCPP_DEBUG_QA")) {
-      fprintf(stderr, "window n=%zu:", n);
-      for (auto id : enc.ids) fprintf(stderr, " %u", id);
-      fprintf(stderr, "\n");
-    }
     const std::vector<int64_t> seq = enc.sequence_ids();
     // Tokens that may be part of the answer: the context (sequence 1) and CLS, unmasked by attention.
     std::vector<char> desired(n);

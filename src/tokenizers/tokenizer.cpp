@@ -51,7 +51,10 @@ Encoding Tokenizer::Impl::encode_single(std::string_view text, uint32_t type_id)
 
   std::vector<Split>& splits = pts.splits();
   std::optional<size_t> limit;
-  if (truncation && (truncation->strategy != TruncationStrategy::OnlySecond || type_id != 0))
+  // Early stop only without stride: strided truncation needs every token for its overflowing
+  // windows (question-answering's doc_stride).
+  if (truncation && truncation->stride == 0 &&
+      (truncation->strategy != TruncationStrategy::OnlySecond || type_id != 0))
     limit = truncation->max_length;
   auto tokenize = [&](Split& sp) {
     std::vector<Token> toks;

@@ -109,7 +109,7 @@ void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
   }
   if (small_m_eligible(g)) {
     // Columns are independent dot products: split them, a few blocks per thread.
-    const int64_t nb = std::max<int64_t>(16, round_up(ceil_div(g.n, threads * 4), 4));
+    const int64_t nb = std::max<int64_t>(16, round_up(ceil_div(g.n, threads * 4), 8));
     core::parallel_for(0, ceil_div(g.n, nb), 1, [&](int64_t b0, int64_t b1) {
       kernels.small_m(g, 0, g.m, b0 * nb, std::min(g.n, b1 * nb));
     });
@@ -164,8 +164,8 @@ void sgemm_openblas(const GemmArgs& g, int64_t n0, int64_t n1) {
               static_cast<blasint>(std::max<int64_t>(g.ldc, 1)));
 }
 
-// bf16/f16 operands: A (activations) converted once, B in kConvertPanel-column panels, each
-// panel then multiplied by single-threaded sgemm on the pool.
+// bf16/f16 operands: A (activations) converted once, B in panels of at most kConvertPanelMax
+// columns, each panel then multiplied by single-threaded sgemm on the pool.
 void run_openblas_converted(const GemmArgs& g, const GemmKernels& kernels) {
   set_openblas_threads(1);
   GemmArgs f = g;
