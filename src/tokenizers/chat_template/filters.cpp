@@ -145,6 +145,7 @@ Value select_impl(Evaluator& ev, const Value& v, const CallArgs& a, bool select,
     test_args.keyword = a.keyword;
   }
   ValueList out;
+  if (!v.truthy()) return Value::list({});  // jinja2: `if value: for item in value: ...`
   for (const auto& item : iterate(v)) {
     Value probe = by_attr ? get_attribute(ev, item, attribute) : item;
     bool ok = test.empty() ? probe.truthy() : ev.apply_test(test, probe, test_args);
@@ -257,6 +258,7 @@ Value title_filter(Evaluator&, const Value& v, const CallArgs&) {
 
 Value map_filter(Evaluator& ev, const Value& v, const CallArgs& a) {
   ValueList out;
+  if (!v.truthy()) return Value::list({});  // jinja2: `if value: for item in value: ...`
   if (a.positional.empty()) {
     const Value* attr = a.get(99, "attribute");
     if (!attr) render_error("map requires a filter name or attribute=");
