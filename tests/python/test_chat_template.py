@@ -75,7 +75,7 @@ def test_adversarial_snippets(tmp_path, idx):
     check(expected, rc, out, err, f"snippet {idx} {template!r}")
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(5))
 def test_random_templates(tmp_path, seed):
     failures = []
     for i, template in enumerate(random_templates(seed, 40)):
