@@ -26,6 +26,29 @@ bool ends_with(const std::string& s, const char* suffix) {
 }
 
 // BERT / RoBERTa / XLM-R: embeddings, layers, and the head the architecture names.
+// Parameters of the task head named by the architecture class (same shapes for the BERT family
+// and DistilBERT: BERT's pooler + classifier and RoBERTa's dense + out_proj are both h*h + h*labels).
+int64_t head_parameters(const std::string& arch, int64_t h, int64_t vocab, int64_t labels, bool base_has_pooler,
+                        int64_t& logits_width) {
+  if (ends_with(arch, "ForMaskedLM")) {
+    logits_width = vocab;
+    return linear(h, h) + 2 * h + vocab;  // transform + LayerNorm + decoder bias (weight tied)
+  }
+  if (ends_with(arch, "ForSequenceClassification")) {
+    logits_width = labels;
+    return linear(h, h) + linear(h, labels);
+  }
+  if (ends_with(arch, "ForTokenClassification")) {
+    logits_width = labels;
+    return linear(h, labels);
+  }
+  if (ends_with(arch, "ForQuestionAnswering")) {
+    logits_width = 2;
+    return linear(h, 2);
+  }
+  return base_has_pooler ? linear(h, h) : 0;
+}
+
 void bert_family(const ModelConfig& c, MemoryEstimate& e, int64_t batch, int64_t seq, int64_t& logits_width) {
   const int64_t h = c.get_dim("hidden_size"), layers = c.get_dim("num_hidden_layers");
   const int64_t inter = c.get_dim("intermediate_size"), vocab = c.get_dim("vocab_size");
@@ -35,23 +58,8 @@ void bert_family(const ModelConfig& c, MemoryEstimate& e, int64_t batch, int64_t
   int64_t p = vocab * h + pos * h + types * h + 2 * h;
   p += layers * (4 * linear(h, h) + 2 * h + linear(h, inter) + linear(inter, h) + 2 * h);
   const std::string arch = e.architecture;
-  const bool roberta_like = c.model_type() != "bert";
   logits_width = h;
-  if (ends_with(arch, "ForMaskedLM")) {
-    p += linear(h, h) + 2 * h + vocab;  // transform + LayerNorm + decoder bias (weight tied)
-    logits_width = vocab;
-  } else if (ends_with(arch, "ForSequenceClassification")) {
-    p += roberta_like ? linear(h, h) + linear(h, labels) : linear(h, h) + linear(h, labels);  // pooler or dense
-    logits_width = labels;
-  } else if (ends_with(arch, "ForTokenClassification")) {
-    p += linear(h, labels);
-    logits_width = labels;
-  } else if (ends_with(arch, "ForQuestionAnswering")) {
-    p += linear(h, 2);
-    logits_width = 2;
-  } else {
-    p += linear(h, h);  // base model: pooler
-  }
+  p += head_parameters(arch, h, vocab, labels, /*base_has_pooler=*/true, logits_width);
   e.parameters = p;
   const int64_t heads = c.get_dim("num_attention_heads");
   e.activations_bytes = (batch * seq * (4 * h + inter) + batch * heads * seq * seq) * 4;
@@ -67,19 +75,7 @@ void distilbert(const ModelConfig& c, MemoryEstimate& e, int64_t batch, int64_t 
   p += layers * (4 * linear(h, h) + 2 * h + linear(h, inter) + linear(inter, h) + 2 * h);
   logits_width = h;
   const std::string arch = e.architecture;
-  if (ends_with(arch, "ForMaskedLM")) {
-    p += linear(h, h) + 2 * h + vocab;
-    logits_width = vocab;
-  } else if (ends_with(arch, "ForSequenceClassification")) {
-    p += linear(h, h) + linear(h, labels);
-    logits_width = labels;
-  } else if (ends_with(arch, "ForTokenClassification")) {
-    p += linear(h, labels);
-    logits_width = labels;
-  } else if (ends_with(arch, "ForQuestionAnswering")) {
-    p += linear(h, 2);
-    logits_width = 2;
-  }
+  p += head_parameters(arch, h, vocab, labels, /*base_has_pooler=*/false, logits_width);
   e.parameters = p;
   const int64_t heads = c.get_dim("n_heads", 12, 4096);
   e.activations_bytes = (batch * seq * (4 * h + inter) + batch * heads * seq * seq) * 4;
