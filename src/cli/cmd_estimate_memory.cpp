@@ -40,6 +40,7 @@ void run_estimate(const EstimateOptions& o) {
                     {"weights_bytes", e.weights_bytes},
                     {"activations_bytes", e.activations_bytes},
                     {"kv_cache_bytes", e.kv_cache_bytes},
+                    {"kv_cache_sliding_bytes", e.kv_cache_sliding_bytes},
                     {"total_bytes", e.total_bytes},
                     {"decoder", e.decoder}};
     if (e.safetensors_parameters) {
@@ -55,7 +56,8 @@ void run_estimate(const EstimateOptions& o) {
   fmt::print("  parameters   {:>14}\n", e.parameters);
   fmt::print("  weights      {:>14}\n", human_bytes(e.weights_bytes));
   fmt::print("  activations  {:>14}  (one layer's working set + output logits, f32)\n", human_bytes(e.activations_bytes));
-  if (e.decoder) fmt::print("  KV cache     {:>14}\n", human_bytes(e.kv_cache_bytes));
+  if (e.decoder) fmt::print("  KV cache     {:>14}  (f32; {} with --cache sliding)\n", human_bytes(e.kv_cache_bytes),
+                            human_bytes(e.kv_cache_sliding_bytes));
   fmt::print("  total        {:>14}\n", human_bytes(e.total_bytes));
   if (e.safetensors_parameters) {
     const bool same = *e.safetensors_parameters == e.parameters;

@@ -12,6 +12,8 @@ void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_decode(app, global);
   register_download(app, global);
   register_cache(app, global);
+  register_tokenizer_train(app, global);
+  register_logits(app, global);
 }
 
 }  // namespace hfcpp::cli

@@ -27,5 +27,7 @@ void register_tokenize(CLI::App& app, GlobalOptions& global);
 void register_decode(CLI::App& app, GlobalOptions& global);
 void register_download(CLI::App& app, GlobalOptions& global);
 void register_cache(CLI::App& app, GlobalOptions& global);
+void register_tokenizer_train(CLI::App& app, GlobalOptions& global);
+void register_logits(CLI::App& app, GlobalOptions& global);
 
 }  // namespace hfcpp::cli

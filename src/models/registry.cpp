@@ -1,7 +1,13 @@
 #include "models/registry.h"
 
+#include <algorithm>
+
 #include "models/bert.h"
 #include "models/distilbert.h"
+#include "models/gemma.h"
+#include "models/gpt2.h"
+#include "models/llama.h"
+#include "models/phi3.h"
 
 namespace hfcpp::models {
 
@@ -15,6 +21,15 @@ const ModelRegistry& ModelRegistry::instance() {
     r.add_encoder("xlm-roberta", "XLMRoberta", load_roberta);
     r.add_encoder("camembert", "Camembert", load_roberta);
     r.add_encoder("distilbert", "DistilBert", load_distilbert);
+    r.add_causal_lm("llama", load_llama);
+    r.add_causal_lm("mistral", load_mistral);
+    r.add_causal_lm("qwen2", load_qwen2);
+    r.add_causal_lm("qwen3", load_qwen3);
+    r.add_causal_lm("gemma", load_gemma);
+    r.add_causal_lm("gemma2", load_gemma2);
+    r.add_causal_lm("gemma3_text", load_gemma3_text);
+    r.add_causal_lm("phi3", load_phi3);
+    r.add_causal_lm("gpt2", load_gpt2);
     return r;
   }();
   return registry;
@@ -24,6 +39,27 @@ void ModelRegistry::add_encoder(const std::string& model_type, const std::string
                                 EncoderFactory factory) {
   encoders_[model_type] = std::move(factory);
   class_prefixes_[class_prefix] = model_type;
+}
+
+void ModelRegistry::add_causal_lm(const std::string& model_type, CausalLMFactory factory) {
+  causal_lms_[model_type] = std::move(factory);
+}
+
+const CausalLMFactory* ModelRegistry::find_causal_lm(const std::string& model_type) const {
+  auto it = causal_lms_.find(model_type);
+  return it == causal_lms_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> ModelRegistry::causal_lm_types() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : causal_lms_) out.push_back(k);
+  return out;
+}
+
+std::vector<std::string> ModelRegistry::encoder_types() const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : encoders_) out.push_back(k);
+  return out;
 }
 
 const EncoderFactory* ModelRegistry::find_encoder(const std::string& model_type) const {
@@ -51,6 +87,8 @@ std::optional<EncoderTask> ModelRegistry::task_of_architecture(const std::string
 std::vector<std::string> ModelRegistry::model_types() const {
   std::vector<std::string> out;
   for (const auto& [k, v] : encoders_) out.push_back(k);
+  for (const auto& [k, v] : causal_lms_) out.push_back(k);
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -123,12 +123,11 @@ std::optional<std::string> resolve_in_hf_cache(const std::string& repo) {
 }
 }  // namespace
 
-Tokenizer Tokenizer::from_json(std::string_view text, std::string_view source) {
-  Json root = parse_tokenizer_json(text, source);
+std::unique_ptr<Tokenizer::Impl> build_tokenizer_impl(const Json& root, std::string_view source) {
   try {
     HFCPP_CHECK(root.is_object(), ErrorCode::Format, "[tokenizers] root: is {}, expected an object",
                 core::json_type_name(root));
-    auto impl = std::make_unique<Impl>();
+    auto impl = std::make_unique<Tokenizer::Impl>();
     impl->model = make_model(field(root, "model", ""), "model");
     impl->normalizer = make_normalizer(optional_field(root, "normalizer"), "normalizer");
     impl->pre_tokenizer = make_pre_tokenizer(optional_field(root, "pre_tokenizer"), "pre_tokenizer");
@@ -138,13 +137,18 @@ Tokenizer Tokenizer::from_json(std::string_view text, std::string_view source) {
     impl->padding = parse_padding(optional_field(root, "padding"), "padding");
     impl->added.add_tokens(parse_added_tokens(optional_field(root, "added_tokens")), *impl->model,
                            impl->normalizer.get());
-    return Tokenizer(std::move(impl));
+    return impl;
   } catch (Error& e) {
     e.with_context(fmt::format("loading {}", source));
     throw;
   } catch (const nlohmann::json::exception& e) {
     HFCPP_THROW(ErrorCode::Format, "[tokenizers] {}: malformed value: {}", source, e.what());
   }
+}
+
+Tokenizer Tokenizer::from_json(std::string_view text, std::string_view source) {
+  Json root = parse_tokenizer_json(text, source);
+  return Tokenizer(build_tokenizer_impl(root, source));
 }
 
 Tokenizer Tokenizer::from_file(const std::string& path) {

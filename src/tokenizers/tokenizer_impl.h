@@ -26,5 +26,7 @@ struct Tokenizer::Impl {
 // Parses the "truncation" / "padding" objects of tokenizer.json (null -> nullopt).
 std::optional<TruncationParams> parse_truncation(const Json& j, const std::string& path);
 std::optional<PaddingParams> parse_padding(const Json& j, const std::string& path);
+// The pipeline of a parsed tokenizer.json value; source names it in errors.
+std::unique_ptr<Tokenizer::Impl> build_tokenizer_impl(const Json& root, std::string_view source);
 
 }  // namespace hfcpp::tokenizers

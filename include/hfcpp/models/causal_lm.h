@@ -47,16 +47,18 @@ class KvCache {
   // Prefix reuse across chat turns: keep the first `length` positions, drop the rest.
   virtual void crop(int64_t length) = 0;
   virtual void reset() = 0;
+  // Bytes the cache holds now (buffers as allocated, quantized codes and scales).
+  virtual int64_t memory_bytes() const { return 0; }
 };
 
 struct CausalLMBatch {
-  Tensor input_ids;  // [B, T] I64: the new tokens only (those not yet in the cache)
+  Tensor input_ids{};  // [B, T] I64: the new tokens only (those not yet in the cache)
   // [B, past + T]: nonzero = real token, 0 = padding (batched prompts are left-padded).
   // Undefined = all ones.
-  Tensor attention_mask;
+  Tensor attention_mask{};
   // [B, T] I64. Undefined = derived from attention_mask the way generate() does:
   // cumsum(mask) - 1, with padding positions set to 1.
-  Tensor position_ids;
+  Tensor position_ids{};
   bool last_token_logits_only = false;  // generation only needs the last position's logits
   bool output_hidden_states = false;
 };

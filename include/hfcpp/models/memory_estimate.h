@@ -18,7 +18,8 @@ struct MemoryEstimate {
   int64_t bytes_per_param = 4;
   int64_t weights_bytes = 0;
   int64_t activations_bytes = 0;  // peak working set of one layer's forward + the head's logits
-  int64_t kv_cache_bytes = 0;     // decoders: 2 * layers * kv_heads * head_dim * seq * batch * bytes
+  int64_t kv_cache_bytes = 0;     // decoders: 2 * layers * kv_heads * head_dim * seq * batch * 4 (f32 cache)
+  int64_t kv_cache_sliding_bytes = 0;  // the same with --cache sliding (sliding layers hold <= 2 windows)
   int64_t total_bytes = 0;
   bool decoder = false;
   // From the safetensors header(s), when present.

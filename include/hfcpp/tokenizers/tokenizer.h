@@ -36,6 +36,8 @@ struct PaddingParams {
   bool left = false;
 };
 
+struct GgufVocab;
+
 struct AddedTokenInfo {
   uint32_t id;
   std::string content;
@@ -49,6 +51,8 @@ class Tokenizer {
   static Tokenizer from_file(const std::string& path);
   // source names the text in error messages.
   static Tokenizer from_json(std::string_view json_text, std::string_view source = "tokenizer.json");
+  // The tokenizer described by GGUF tokenizer.ggml.* metadata (see gguf_vocab.h).
+  static Tokenizer from_gguf_vocab(const GgufVocab& vocab);
 
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;

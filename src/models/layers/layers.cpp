@@ -30,6 +30,29 @@ LayerNorm LayerNorm::load(const WeightSource& w, std::string_view name, int64_t 
 
 Tensor LayerNorm::operator()(const Tensor& x) const { return ops::layer_norm(x, weight, bias, eps); }
 
+RmsNorm RmsNorm::load(const WeightSource& w, std::string_view name, int64_t n, float eps, bool unit_offset) {
+  RmsNorm norm;
+  norm.weight = w.sub(name).get("weight", {n}, WeightKind::Param);
+  norm.eps = eps;
+  norm.unit_offset = unit_offset;
+  return norm;
+}
+
+Tensor RmsNorm::operator()(const Tensor& x) const { return ops::rms_norm(x, weight, {eps, unit_offset}); }
+
+Conv1D Conv1D::load(const WeightSource& w, std::string_view name, int64_t in, int64_t out) {
+  Conv1D c;
+  WeightSource s = w.sub(name);
+  c.weight = s.get("weight", {in, out}, WeightKind::Matmul);
+  c.bias = s.get("bias", {out}, WeightKind::Param);
+  return c;
+}
+
+Tensor Conv1D::operator()(const Tensor& x) const {
+  // linear() takes [out, in]: the transposed view reads the stored [in, out] matrix in place.
+  return ops::linear(x, weight.transpose(0, 1), &bias);
+}
+
 Activation parse_activation(const std::string& name, const std::string& source) {
   if (name == "gelu") return Activation::GeluErf;
   if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast") return Activation::GeluTanh;

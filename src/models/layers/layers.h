@@ -25,6 +25,23 @@ struct LayerNorm {
   Tensor operator()(const Tensor& x) const;
 };
 
+// RMSNorm over the last dimension; unit_offset: Gemma's (1 + weight) scaling.
+struct RmsNorm {
+  Tensor weight;  // [n] f32
+  float eps = 1e-6f;
+  bool unit_offset = false;
+  static RmsNorm load(const WeightSource& w, std::string_view name, int64_t n, float eps, bool unit_offset = false);
+  Tensor operator()(const Tensor& x) const;
+};
+
+// GPT-2's Conv1D: a linear layer whose weight is stored [in, out] (transposed); used in place.
+struct Conv1D {
+  Tensor weight;  // [in, out]
+  Tensor bias;    // [out] f32
+  static Conv1D load(const WeightSource& w, std::string_view name, int64_t in, int64_t out);
+  Tensor operator()(const Tensor& x) const;
+};
+
 enum class Activation { GeluErf, GeluTanh, QuickGelu, Relu, Silu, Tanh };
 // transformers' ACT2FN names: "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "relu", ...
 Activation parse_activation(const std::string& name, const std::string& source);
