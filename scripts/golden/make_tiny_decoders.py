@@ -17,11 +17,12 @@ qwen2, qwen3, gemma, gemma2, gemma3_text, phi3, gpt2) it builds a randomly initi
 Metadata records the library versions and the generation settings.
 Sliding windows are smaller than the sequences so they matter; dynamic/yarn/llama3 rope configs
 use small max_position_embeddings so their scaling is active.
-Run from the repository root:  .venv/bin/python scripts/golden/make_tiny_decoders.py
+Run from the repository root:  .venv/bin/python scripts/golden/make_tiny_decoders.py [NAME...]
 """
 import json
 import os
 import shutil
+import sys
 
 import numpy as np
 import torch
@@ -84,6 +85,10 @@ def configs():
                                           rope_scaling={"rope_type": "linear", "factor": 2.0})
     c["phi3"] = T.Phi3Config(**{k: v for k, v in COMMON.items()}, partial_rotary_factor=0.5, sliding_window=10,
                              tie_word_embeddings=False)
+    c["phi3_longrope"] = T.Phi3Config(**{**COMMON, "max_position_embeddings": 64}, partial_rotary_factor=0.5,
+                                      original_max_position_embeddings=16, tie_word_embeddings=True,
+                                      rope_scaling={"type": "longrope", "short_factor": [1.0, 1.3, 2.0, 3.5],
+                                                    "long_factor": [1.2, 2.5, 4.0, 9.0]})
     c["gpt2"] = T.GPT2Config(vocab_size=VOCAB, n_embd=HIDDEN, n_layer=LAYERS, n_head=HEADS, n_positions=64, n_inner=INTER,
                              bos_token_id=BOS, eos_token_id=EOS, pad_token_id=PAD, initializer_range=0.2,
                              torch_dtype="float32")
@@ -210,7 +215,10 @@ def record(name, folder, seed, with_bf16):
 
 def main():
     os.makedirs(OUT_GOLDEN, exist_ok=True)
+    only = set(sys.argv[1:])  # optional: regenerate just these models
     for name, config in configs().items():
+        if only and name not in only:
+            continue
         # Greedy tokens must not hinge on near-ties (the generation tests compare tokens): the
         # first seed whose greedy steps keep a top-2 logit gap >= MIN_GAP is kept.
         for seed in range(8):

@@ -1,14 +1,16 @@
 // `hfcpp inspect PATH [--json]`: the tensors (name, dtype, shape), total parameters and bytes,
 // and metadata of a safetensors file, a model.safetensors.index.json, a model folder, or a Hub
-// repo id (org/name[@revision]) already in the Hugging Face cache.
+// repo id (org/name[@revision]) already in the Hugging Face cache; GGUF files go to inspect_gguf.cpp.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/inspect_gguf.h"
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/json.h"
 #include "hfcpp/core/progress.h"
@@ -23,14 +25,17 @@ bool has_suffix(const std::string& s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Formats hfcpp does not summarise yet get a clear Unsupported instead of a parse error.
-void reject_other_formats(const std::string& path) {
-  if (std::filesystem::is_directory(path)) return;
+bool is_gguf(const std::string& path) {
+  if (std::filesystem::is_directory(path)) return false;
   char magic[4] = {};
   std::ifstream in(path, std::ios::binary);
   in.read(magic, 4);
-  HFCPP_CHECK(!(has_suffix(path, ".gguf") || (in.gcount() == 4 && std::string_view(magic, 4) == "GGUF")),
-              ErrorCode::Unsupported, "[inspect] GGUF files are not supported yet: '{}'", path);
+  return has_suffix(path, ".gguf") || (in.gcount() == 4 && std::string_view(magic, 4) == "GGUF");
+}
+
+// Formats hfcpp does not summarise get a clear Unsupported instead of a parse error.
+void reject_other_formats(const std::string& path) {
+  if (std::filesystem::is_directory(path)) return;
   for (const char* ext : {".bin", ".pt", ".pth", ".ckpt"})
     HFCPP_CHECK(!has_suffix(path, ext), ErrorCode::Unsupported,
                 "[inspect] PyTorch pickle checkpoints ({}) are not supported: '{}', expected "
@@ -66,8 +71,9 @@ void print_human(const std::string& arg, const std::string& resolved,
   std::fputs(out.c_str(), stdout);
 }
 
-void run_inspect(const std::string& arg, bool as_json) {
+void run_inspect(const std::string& arg, bool as_json, std::optional<size_t> max_array) {
   const std::string path = hub::resolve_model_path(arg);
+  if (is_gguf(path)) return inspect_gguf(path, as_json, max_array);
   reject_other_formats(path);
   auto ckpt = formats::ShardedSafetensors::open(path);
 
@@ -99,17 +105,24 @@ void run_inspect(const std::string& arg, bool as_json) {
 void register_inspect(CLI::App& app, GlobalOptions& global) {
   auto* cmd = app.add_subcommand(
       "inspect",
-      "Summarise a safetensors file, index, model folder or cached Hub model (org/name[@revision])");
+      "Summarise a safetensors file, index, model folder, GGUF file or cached Hub model (org/name[@revision])");
   auto path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
+  auto max_array = std::make_shared<size_t>(0);
   cmd->add_option("PATH", *path,
-                  "A .safetensors file, a model.safetensors.index.json, a model folder, or a Hub "
+                  "A .safetensors file, a model.safetensors.index.json, a model folder, a .gguf file, or a Hub "
                   "repo id org/name[@revision] in the Hugging Face cache")
       ->required();
   cmd->add_flag("--json", *json,
                 "Print one JSON object: {format, tensors: [{name, dtype, shape}], parameters, "
-                "bytes, metadata}");
-  cmd->callback([path, json] { run_inspect(*path, *json); });
+                "bytes, metadata}; for GGUF {format, version, alignment, data_offset, metadata, "
+                "metadata_types, tensors: [{name, type, shape, offset, bytes}], tensor_types, parameters, bytes}");
+  auto* max_array_opt = cmd->add_option("--max-array", *max_array,
+                  "GGUF: summarise metadata arrays with more than N items as \"[N strings]\" (default: 8 "
+                  "in text, all items with --json)");
+  cmd->callback([path, json, max_array, max_array_opt] {
+    run_inspect(*path, *json, max_array_opt->count() ? std::optional<size_t>(*max_array) : std::nullopt);
+  });
 }
 
 }  // namespace hfcpp::cli

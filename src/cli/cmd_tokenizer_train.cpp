@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -20,8 +21,7 @@ struct TrainArgs {
   uint64_t min_frequency = 0;
   std::vector<std::string> files;
   std::string output;
-  std::vector<std::string> special_tokens;
-  bool special_given = false;
+  std::optional<std::string> special_tokens;  // comma-separated
   bool byte_level = false;
   size_t limit_alphabet = 0;
   std::string initial_alphabet;
@@ -40,8 +40,14 @@ void run_train(const TrainArgs& a, const GlobalOptions& global) {
               "[tokenizer train] --byte-level: only with --model bpe");
   o.vocab_size = a.vocab_size;
   o.min_frequency = a.min_frequency;
-  if (a.special_given) {
-    o.special_tokens = a.special_tokens;
+  if (a.special_tokens) {
+    std::string_view rest = *a.special_tokens;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view t = rest.substr(0, comma);
+      if (!t.empty()) o.special_tokens.emplace_back(t);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
   } else if (o.model == tokenizers::TrainerModel::WordPiece) {
     o.special_tokens = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
   } else if (o.model == tokenizers::TrainerModel::Unigram) {
@@ -81,9 +87,7 @@ void register_tokenizer_train(CLI::App& app, GlobalOptions& global) {
   cmd->add_option("--min-frequency", a->min_frequency, "Smallest pair count that may be merged (BPE, WordPiece)");
   cmd->add_option("--special-tokens", a->special_tokens,
                   "Comma-separated special tokens, first in the vocab (default: [UNK] for bpe, "
-                  "none for --byte-level, [PAD],[UNK],[CLS],[SEP],[MASK] for wordpiece, <unk> for unigram)")
-      ->delimiter(',')
-      ->each([a](const std::string&) { a->special_given = true; });
+                  "none for --byte-level, [PAD],[UNK],[CLS],[SEP],[MASK] for wordpiece, <unk> for unigram)");
   cmd->add_flag("--byte-level", a->byte_level, "GPT-2 style byte-level BPE (ByteLevel pre-tokenizer and decoder)");
   cmd->add_option("--limit-alphabet", a->limit_alphabet, "Keep at most this many initial characters");
   cmd->add_option("--initial-alphabet", a->initial_alphabet, "Characters always in the alphabet");

@@ -23,7 +23,7 @@ namespace {
 
 const char* const kModels[] = {"llama",  "llama_linear", "llama_dynamic", "llama_yarn", "llama3",
                                "mistral", "qwen2",       "qwen3",         "gemma",      "gemma2",
-                               "gemma3_text", "phi3",    "gpt2"};
+                               "gemma3_text", "phi3",    "phi3_longrope", "gpt2"};
 
 // Quantized caches keep residual_length positions in f32; these small settings make the 32-position
 // test sequences spill into quantized groups. NMSE bounds of the logits against transformers' f32
@@ -220,7 +220,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Feature{"gemma2", "final_logit_softcapping", nullptr},
                       Feature{"gemma2", "query_pre_attn_scalar", 16}, Feature{"gemma3_text", "rope_scaling", nullptr},
                       Feature{"gemma3_text", "rope_local_base_freq", 1000000.0},
-                      Feature{"phi3", "sliding_window", nullptr}, Feature{"phi3", "partial_rotary_factor", 1.0}),
+                      Feature{"phi3", "sliding_window", nullptr}, Feature{"phi3", "partial_rotary_factor", 1.0},
+                      Feature{"phi3_longrope", "rope_scaling", nullptr}),
     [](const ::testing::TestParamInfo<Feature>& info) { return info.param.model + "_" + info.param.key; });
 
 TEST(DecoderOutputs, LastTokenLogitsOnlyAndHiddenStates) {
@@ -310,14 +311,15 @@ TEST(DecoderBadInput, UnknownModelTypeListsSupportedOnes) {
     EXPECT_NE(std::string(e.what()).find(t), std::string::npos) << e.what();
 }
 
-TEST(DecoderBadInput, UnsupportedRopeScalingIsNamed) {
-  const std::string dir = copy_model("phi3", "longrope");
+TEST(DecoderBadInput, UnknownRopeScalingIsNamed) {
+  const std::string dir = copy_model("phi3", "unknown_rope");
   core::Json config = read_config(dir);
-  config["rope_scaling"] = {{"rope_type", "longrope"}, {"short_factor", {1.0}}, {"long_factor", {1.0}}};
+  config["rope_scaling"] = {{"rope_type", "su-scaled"}, {"factor", 2.0}};
   write_config(dir, config);
   Error e = expect_error([&] { models::load_causal_lm(dir); });
   EXPECT_EQ(e.code(), ErrorCode::Unsupported);
-  EXPECT_NE(std::string(e.what()).find("longrope"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("su-scaled"), std::string::npos) << e.what();
+  EXPECT_NE(std::string(e.what()).find("yarn, llama3, longrope"), std::string::npos) << e.what();
 }
 
 TEST(DecoderBadInput, PromptLongerThanStaticCache) {

@@ -43,6 +43,11 @@ Tensor append_ones(const Tensor& mask) {
   return out;
 }
 
+std::string cache_case_name(const ::testing::TestParamInfo<std::tuple<std::string, KvCacheKind>>& info) {
+  static const char* const kKinds[] = {"dynamic", "static", "sliding", "int8", "int4"};
+  return std::get<0>(info.param) + "_" + kKinds[static_cast<int>(std::get<1>(info.param))];
+}
+
 class CacheOps : public ::testing::TestWithParam<std::tuple<std::string, KvCacheKind>> {};
 
 TEST_P(CacheOps, ReorderLikeBeamSearch) {
@@ -85,7 +90,7 @@ TEST_P(CacheOps, CropThenReplayMatches) {
   }
   // A sliding-window cache has dropped old positions: it can only be cut where they are not needed.
   int64_t keep_steps = 3;
-  if (kind == KvCacheKind::SlidingWindow) {
+  if (kind == KvCacheKind::SlidingWindow && name != "qwen3") {  // qwen3 here has no sliding layers
     EXPECT_THROW(cache->crop(T + 3), Error);
     keep_steps = 7;
   }
@@ -107,10 +112,7 @@ INSTANTIATE_TEST_SUITE_P(
     Tiny, CacheOps,
     ::testing::Combine(::testing::Values("mistral", "gemma2", "qwen3"),
                        ::testing::Values(KvCacheKind::Dynamic, KvCacheKind::Static, KvCacheKind::SlidingWindow)),
-    [](const auto& info) {
-      const char* kinds[] = {"dynamic", "static", "sliding", "int8", "int4"};
-      return std::get<0>(info.param) + "_" + kinds[static_cast<int>(std::get<1>(info.param))];
-    });
+    cache_case_name);
 
 TEST(CacheMemory, SlidingAndQuantizedCachesHoldLess) {
   auto lm = models::load_causal_lm(model_dir("mistral"));  // every layer slides, window 6

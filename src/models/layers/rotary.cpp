@@ -58,6 +58,16 @@ std::vector<float> yarn_inv_freq(const RopeSpec& s, float* attention_factor) {
   return inv;
 }
 
+// 1 / (ext_factors * base ** (arange(0, dim, 2) / dim)), in f32.
+std::vector<float> longrope_inv_freq(const RopeSpec& s, const std::vector<float>& factors) {
+  std::vector<float> inv(s.rotary_dim / 2);
+  for (size_t i = 0; i < inv.size(); ++i) {
+    const float exponent = static_cast<float>(2 * i) / static_cast<float>(s.rotary_dim);
+    inv[i] = 1.0f / (factors[i] * std::pow(static_cast<float>(s.theta), exponent));
+  }
+  return inv;
+}
+
 std::vector<float> llama3_inv_freq(const RopeSpec& s) {
   std::vector<float> inv = default_inv_freq(static_cast<float>(s.theta), s.rotary_dim);
   const float factor = static_cast<float>(s.factor), low = static_cast<float>(s.low_freq_factor);
@@ -127,10 +137,39 @@ RopeSpec RopeSpec::from_config(const ModelConfig& c, int64_t head_dim, double th
       s.original_max_positions = static_cast<int64_t>(number("original_max_position_embeddings"));
       HFCPP_CHECK(s.high_freq_factor != s.low_freq_factor, ErrorCode::Format,
                   "[config] rope_scaling: high_freq_factor equals low_freq_factor ({})", s.low_freq_factor);
+    } else if (type == "longrope") {
+      s.type = Type::LongRope;
+      auto factors = [&](const char* key) {
+        const core::Json& list = core::json_at(r, key, path);
+        HFCPP_CHECK(list.is_array() && static_cast<int64_t>(list.size()) == s.rotary_dim / 2, ErrorCode::Format,
+                    "[config] rope_scaling.{} must list {} numbers (rotary dimension / 2)", key, s.rotary_dim / 2);
+        std::vector<float> out;
+        for (const auto& v : list) {
+          HFCPP_CHECK(v.is_number() && v.get<double>() > 0, ErrorCode::Format,
+                      "[config] rope_scaling.{} holds {}, expected positive numbers", key, v.dump());
+          out.push_back(static_cast<float>(v.get<double>()));
+        }
+        return out;
+      };
+      s.short_factor = factors("short_factor");
+      s.long_factor = factors("long_factor");
+      // Phi-3 keeps original_max_position_embeddings at the top level; factor follows from it.
+      s.original_max_positions = c.get_int("original_max_position_embeddings", 0);
+      if (s.original_max_positions > 0) {
+        s.factor = static_cast<double>(s.max_positions) / static_cast<double>(s.original_max_positions);
+      } else {
+        s.original_max_positions = s.max_positions;
+        s.factor = optional_number("factor").value_or(1.0);
+      }
+      s.attention_factor = optional_number("attention_factor");
+      if (!s.attention_factor)
+        s.attention_factor = s.factor <= 1.0 ? 1.0
+                                             : std::sqrt(1.0 + std::log(s.factor) /
+                                                                   std::log(static_cast<double>(s.original_max_positions)));
     } else {
       HFCPP_THROW(ErrorCode::Unsupported,
                   "[config] rope_scaling type '{}' is not supported: expected one of default, linear, dynamic, "
-                  "yarn, llama3",
+                  "yarn, llama3, longrope",
                   type);
     }
   } catch (Error& e) {
@@ -157,6 +196,11 @@ RotaryEmbedding::RotaryEmbedding(RopeSpec spec) : spec_(std::move(spec)) {
     case RopeSpec::Type::Llama3:
       inv_freq_ = llama3_inv_freq(spec_);
       break;
+    case RopeSpec::Type::LongRope:
+      inv_freq_ = longrope_inv_freq(spec_, spec_.short_factor);
+      long_inv_freq_ = longrope_inv_freq(spec_, spec_.long_factor);
+      attention_scaling_ = static_cast<float>(*spec_.attention_factor);
+      break;
   }
 }
 
@@ -178,6 +222,9 @@ std::pair<Tensor, Tensor> RotaryEmbedding::tables(const Tensor& positions) const
       inv = &dynamic;
     }
   }
+  if (spec_.type == RopeSpec::Type::LongRope && n > 0 &&
+      *std::max_element(p, p + n) + 1 > spec_.original_max_positions)
+    inv = &long_inv_freq_;  // transformers switches per forward on max(position_ids) + 1
   tensor::Shape shape = pos.shape();
   shape.push_back(half);
   Tensor c = Tensor::empty(shape, tensor::DType::F32), s = Tensor::empty(shape, tensor::DType::F32);

@@ -1,6 +1,6 @@
 // Rotary position embeddings as transformers computes them (modeling_rope_utils.py): the
 // inverse frequencies of config.json's rope_scaling ("default", "linear", "dynamic", "yarn",
-// "llama3"), an attention factor applied to cos/sin, and cos/sin tables per forward.
+// "llama3", "longrope"), an attention factor applied to cos/sin, and cos/sin tables per forward.
 #pragma once
 
 #include <optional>
@@ -15,7 +15,7 @@ namespace hfcpp::models::layers {
 using tensor::Tensor;
 
 struct RopeSpec {
-  enum class Type { Default, Linear, Dynamic, Yarn, Llama3 };
+  enum class Type { Default, Linear, Dynamic, Yarn, Llama3, LongRope };
   Type type = Type::Default;
   double theta = 10000.0;
   int64_t rotary_dim = 0;       // int(head_dim * partial_rotary_factor)
@@ -28,6 +28,8 @@ struct RopeSpec {
   int64_t original_max_positions = 0;
   // llama3
   double low_freq_factor = 1.0, high_freq_factor = 4.0;
+  // longrope (Phi-3): per-frequency divisors, long ones beyond original_max_positions
+  std::vector<float> short_factor, long_factor;
 
   // From config.json: rope_theta (or `theta`), partial_rotary_factor, max_position_embeddings and
   // rope_scaling (null = default). Unknown rope types are Unsupported, naming the supported ones.
@@ -45,6 +47,7 @@ class RotaryEmbedding {
  private:
   RopeSpec spec_;
   std::vector<float> inv_freq_;
+  std::vector<float> long_inv_freq_;  // longrope: used when a position reaches original_max_positions
   float attention_scaling_ = 1.0f;
 };
 

@@ -75,6 +75,41 @@ class RegexSplit : public PreTokenizer {
   bool invert_;
 };
 
+// The reference's `\w+|[^\w\s]+` under Oniguruma, whose \w also takes marks and Nl (PCRE2
+// 10.42's does not): runs of word chars and runs of other non-space chars are kept.
+class WhitespacePreTokenizer : public PreTokenizer {
+ public:
+  void pre_tokenize(PreTokenizedString& pts) const override {
+    pts.split([&](size_t, NormalizedString&& s, std::vector<NormalizedString>& out) {
+      out = s.split(word_runs(s.get()), SplitBehavior::Removed);
+    });
+  }
+
+ private:
+  // Runs as matches (is_match = false so that Removed drops the spaces between them).
+  static std::vector<PatternMatch> word_runs(std::string_view text) {
+    std::vector<PatternMatch> out;
+    if (text.empty()) return {{0, 0, false}};
+    size_t i = 0;
+    while (i < text.size()) {
+      size_t start = i;
+      char32_t c = utf8::next(text, i);
+      int kind = utf8::is_word_char(c) ? 1 : utf8::is_whitespace(c) ? 0 : 2;
+      size_t end = i;
+      while (end < text.size()) {
+        size_t j = end;
+        char32_t d = utf8::next(text, j);
+        int k = utf8::is_word_char(d) ? 1 : utf8::is_whitespace(d) ? 0 : 2;
+        if (k != kind) break;
+        end = j;
+      }
+      out.push_back({start, end, kind == 0});
+      i = end;
+    }
+    return out;
+  }
+};
+
 class PreTokenizerSequence : public PreTokenizer {
  public:
   explicit PreTokenizerSequence(std::vector<PreTokenizerPtr> items) : items_(std::move(items)) {}
@@ -88,8 +123,7 @@ class PreTokenizerSequence : public PreTokenizer {
 }  // namespace
 
 PreTokenizerPtr make_whitespace(const Json&, const std::string&) {
-  return std::make_unique<RegexSplit>("", std::make_unique<Regex>(R"(\w+|[^\w\s]+)", "Whitespace"),
-                                      SplitBehavior::Removed, true);
+  return std::make_unique<WhitespacePreTokenizer>();
 }
 PreTokenizerPtr make_whitespace_split(const Json&, const std::string&) {
   return std::make_unique<CharSplit>(is_ws, SplitBehavior::Removed);

@@ -144,7 +144,7 @@ std::string train_tokenizer_from_counts(const WordCounts& counts, const TrainerO
       vocab.push_back({r.pieces[i].first, r.pieces[i].second});
       ids.emplace(r.pieces[i].first, static_cast<uint32_t>(i));
     }
-    model = {{"type", "Unigram"}, {"unk_id", r.unk_id}, {"vocab", std::move(vocab)}, {"byte_fallback", false}};
+    model = {{"type", "Unigram"}, {"unk_id", r.has_unk ? OrderedJson(r.unk_id) : OrderedJson(nullptr)}, {"vocab", std::move(vocab)}, {"byte_fallback", false}};
   } else {
     BpeTrainResult r = train_bpe(counts, o);
     OrderedJson vocab = OrderedJson::object();

@@ -20,6 +20,7 @@ BpeTrainResult train_bpe(const WordCounts& counts, const TrainerOptions& options
 struct UnigramTrainResult {
   std::vector<std::pair<std::string, double>> pieces;  // index = id
   size_t unk_id = 0;
+  bool has_unk = false;
 };
 UnigramTrainResult train_unigram(const WordCounts& counts, const TrainerOptions& options);
 
