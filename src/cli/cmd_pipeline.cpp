@@ -17,6 +17,7 @@
 #include "hfcpp/pipelines/feature_extraction.h"
 #include "hfcpp/pipelines/fill_mask.h"
 #include "hfcpp/pipelines/question_answering.h"
+#include "hfcpp/pipelines/text_generation.h"
 #include "hfcpp/pipelines/text_classification.h"
 #include "hfcpp/pipelines/token_classification.h"
 #include "hfcpp/pipelines/zero_shot_classification.h"
@@ -39,6 +40,11 @@ struct PipelineCliOptions {
   bool handle_impossible_answer = false;
   std::string targets, candidate_labels, hypothesis_template = "This example is {}.";
   bool multi_label = false;
+  // text-generation
+  std::optional<int64_t> max_new_tokens, num_beams, num_return_sequences;
+  std::optional<double> temperature, top_p;
+  bool do_sample = false, new_text_only = false;
+  std::optional<uint64_t> seed;
 };
 
 std::vector<std::string> split_commas(const std::string& s) { return pipelines::parse_candidate_labels(s); }
@@ -113,6 +119,48 @@ void print_for_people(const std::string& input, const core::Json& result) {
   std::puts(result.dump(2).c_str());
 }
 
+// text-generation: each input is a prompt, or (with --json-input) a JSON string or an array of
+// chat messages.
+void run_text_generation(const PipelineCliOptions& o, const models::LoadOptions& load, std::vector<core::Json>& results,
+                         std::vector<std::string>& shown) {
+  auto pipe = pipelines::TextGenerationPipeline::load(o.model, load);
+  auto& config = pipe.generation_config();
+  if (o.max_new_tokens) config.max_new_tokens = *o.max_new_tokens;
+  if (o.num_beams) config.num_beams = *o.num_beams;
+  if (o.num_return_sequences) config.num_return_sequences = *o.num_return_sequences;
+  if (o.temperature) config.temperature = *o.temperature;
+  if (o.top_p) config.top_p = *o.top_p;
+  if (!o.top_k.empty()) config.top_k = parse_top_k(o.top_k, 50).value_or(0);
+  if (o.do_sample) config.do_sample = true;
+  config.validate();
+  pipelines::TextGenerationOptions opt;
+  opt.return_full_text = !o.new_text_only;
+  opt.seed = o.seed;
+  std::vector<std::string> lines = o.inputs;
+  if (lines.empty()) {
+    std::string line;
+    while (std::getline(std::cin, line))
+      if (!line.empty()) lines.push_back(line);
+  }
+  HFCPP_CHECK(!lines.empty(), ErrorCode::Usage, "[pipeline] no input: give prompts as arguments or one per stdin line");
+  for (size_t i = 0; i < lines.size(); ++i) {
+    check_utf8(lines[i], i);
+    if (o.json_input) {
+      const core::OrderedJson j = core::parse_ordered_json(lines[i], fmt::format("input {}", i + 1));
+      if (j.is_array()) {
+        results.push_back(core::Json::parse(pipe(j, opt).dump()));
+      } else {
+        HFCPP_CHECK(j.is_string(), ErrorCode::InvalidArgument,
+                    "[pipeline] input {}: expected a JSON string or an array of chat messages", i + 1);
+        results.push_back(core::Json::parse(pipe(j.get<std::string>(), opt).dump()));
+      }
+    } else {
+      results.push_back(core::Json::parse(pipe(lines[i], opt).dump()));
+    }
+    shown.push_back(lines[i]);
+  }
+}
+
 void run_pipeline(const PipelineCliOptions& o) {
   models::LoadOptions load;
   load.dtype = models::parse_dtype_option(o.dtype);
@@ -122,7 +170,9 @@ void run_pipeline(const PipelineCliOptions& o) {
 
   std::vector<core::Json> results;
   std::vector<std::string> shown;
-  if (task == "question-answering") {
+  if (task == "text-generation") {
+    run_text_generation(o, load, results, shown);
+  } else if (task == "question-answering") {
     auto pipe = pipelines::QuestionAnsweringPipeline::load(o.model, load);
     pipelines::QuestionAnsweringOptions qa;
     qa.top_k = parse_top_k(o.top_k, 1).value_or(1);
@@ -198,7 +248,7 @@ void register_pipeline(CLI::App& app, GlobalOptions& /*global*/) {
   auto* cmd = app.add_subcommand("pipeline", "Run a transformers pipeline task on an encoder model");
   cmd->add_option("TASK", o->task,
                   "text-classification|sentiment-analysis|token-classification|ner|question-answering|fill-mask|"
-                  "zero-shot-classification|feature-extraction")
+                  "zero-shot-classification|feature-extraction|text-generation")
       ->required();
   cmd->add_option("INPUTS", o->inputs, "Input texts (default: one per stdin line)");
   cmd->add_option("-m,--model", o->model, "Model folder or Hub repo id in the cache")->required();
@@ -223,6 +273,14 @@ void register_pipeline(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_option("--candidate-labels", o->candidate_labels, "zero-shot-classification: comma-separated labels");
   cmd->add_option("--hypothesis-template", o->hypothesis_template, "zero-shot-classification")->capture_default_str();
   cmd->add_flag("--multi-label", o->multi_label, "zero-shot-classification: labels scored independently");
+  cmd->add_option("--max-new-tokens", o->max_new_tokens, "text-generation: new tokens at most");
+  cmd->add_flag("--do-sample", o->do_sample, "text-generation: sample instead of greedy search");
+  cmd->add_option("--temperature", o->temperature, "text-generation: sampling temperature");
+  cmd->add_option("--top-p", o->top_p, "text-generation: nucleus sampling mass");
+  cmd->add_option("--num-beams", o->num_beams, "text-generation: beam search");
+  cmd->add_option("--num-return-sequences", o->num_return_sequences, "text-generation: sequences per input");
+  cmd->add_flag("--new-text-only", o->new_text_only, "text-generation: return_full_text=False");
+  cmd->add_option("--seed", o->seed, "text-generation: sampling seed");
   cmd->callback([o] { run_pipeline(*o); });
 }
 

@@ -14,6 +14,7 @@ void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_cache(app, global);
   register_tokenizer_train(app, global);
   register_logits(app, global);
+  register_run(app, global);
 }
 
 }  // namespace hfcpp::cli

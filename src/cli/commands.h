@@ -29,5 +29,6 @@ void register_download(CLI::App& app, GlobalOptions& global);
 void register_cache(CLI::App& app, GlobalOptions& global);
 void register_tokenizer_train(CLI::App& app, GlobalOptions& global);
 void register_logits(CLI::App& app, GlobalOptions& global);
+void register_run(CLI::App& app, GlobalOptions& global);
 
 }  // namespace hfcpp::cli

@@ -59,6 +59,20 @@ std::string ChatSession::send(const std::string& user_message, const std::functi
     throw;
   }
   GenerateOptions options = options_.generate;
+  const int64_t context = model_.max_positions();
+  const auto prompt_len = static_cast<int64_t>(prompt.size());
+  if (context > 0) {
+    if (prompt_len >= context) {
+      messages_.erase(messages_.size() - 1);
+      HFCPP_THROW(ErrorCode::InvalidArgument,
+                  "[chat] the prompt has {} tokens but the model's context is {} positions: shorten it{}", prompt_len,
+                  context, messages_.size() > 1 ? " or /reset the conversation" : "");
+    }
+    // The answer stops at the end of the context rather than failing there.
+    const int64_t room = context - prompt_len;
+    const int64_t wanted = options.config.effective_max_length(prompt_len) - prompt_len;
+    if (wanted > room) options.config.max_new_tokens = room;
+  }
   if (options.seed) options.seed = *options.seed + turn_;  // a fresh but reproducible stream per turn
   ++turn_;
   std::vector<int64_t> answer;
@@ -74,8 +88,9 @@ std::string ChatSession::send(const std::string& user_message, const std::functi
   if (!cache_) {
     models::KvCacheOptions cache_options = options.cache;
     cache_options.batch = 1;
-    const int64_t context = model_.max_positions();
-    cache_options.max_length = context > 0 ? context : options.config.effective_max_length(prompt.size()) + 4096;
+    // Static caches are preallocated: the whole context, up to 8192 positions.
+    cache_options.max_length = context > 0 ? std::min<int64_t>(context, 8192)
+                                           : options.config.effective_max_length(prompt_len) + 4096;
     cache_ = model_.make_cache(cache_options);
     common = 0;
   }

@@ -44,11 +44,9 @@ search::SearchSetup prepare(const models::CausalLM& model, const std::vector<std
               "(max_position_embeddings): shorten the prompt",
               s.prompt_width, context);
   s.max_length = s.config.effective_max_length(s.prompt_width);
-  if (context > 0 && s.max_length > context) {
-    HFCPP_LOG_WARN("generation stops at the model's context of {} positions (asked for a max length of {})", context,
-                   s.max_length);
-    s.max_length = context;
-  }
+  // transformers only warns here: rope models (dynamic NTK, yarn) run past max_position_embeddings.
+  if (context > 0 && s.max_length > context)
+    HFCPP_LOG_WARN("generation may run past the model's {} positions (max length {})", context, s.max_length);
   HFCPP_CHECK(s.prompt_width < s.max_length, ErrorCode::InvalidArgument,
               "[generation] the prompt has {} tokens but max_length is {}: nothing can be generated "
               "(raise max_new_tokens or max_length)",

@@ -5,6 +5,7 @@
 #include "hfcpp/hub/cache.h"
 #include "hfcpp/models/auto_model.h"
 #include "hfcpp/models/causal_lm.h"
+#include "models/gguf_source.h"
 #include "models/registry.h"
 
 namespace hfcpp::models {
@@ -105,6 +106,7 @@ std::unique_ptr<EncoderModel> load_encoder(const std::string& path_or_repo_id, c
 }
 
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& path_or_repo_id, const LoadOptions& options) {
+  if (auto gguf = find_gguf_model(path_or_repo_id)) return load_causal_lm_gguf(*gguf, options);
   ModelFolder m = open_config(path_or_repo_id);
   const std::string model_type = m.config.model_type();
   const ModelRegistry& registry = ModelRegistry::instance();

@@ -2,12 +2,20 @@
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/log.h"
+#include "models/gguf_source.h"
 
 namespace hfcpp::models {
 
 WeightSource WeightSource::open(const std::string& path, std::optional<DType> weight_dtype) {
   WeightSource w;
-  w.state_ = std::make_shared<State>(State{formats::ShardedSafetensors::open(path), weight_dtype, "", {}, {}});
+  w.state_ = std::make_shared<State>(State{formats::ShardedSafetensors::open(path), weight_dtype, "", {}, {}, nullptr});
+  return w;
+}
+
+WeightSource WeightSource::open_gguf(const std::string& path, std::optional<DType> weight_dtype) {
+  WeightSource w;
+  auto gguf = std::make_shared<const GgufWeights>(formats::GgufFile::open(path));
+  w.state_ = std::make_shared<State>(State{{}, weight_dtype, "", {}, {}, std::move(gguf)});
   return w;
 }
 
@@ -41,7 +49,7 @@ std::optional<std::string> WeightSource::resolve(std::string_view full_view) con
     if (ends(".bias")) candidates.push_back(c.substr(0, c.size() - 5) + ".beta");
   }
   for (const auto& c : candidates)
-    if (ckpt.contains(c)) return c;
+    if (state_->gguf ? state_->gguf->contains(c) : ckpt.contains(c)) return c;
   return std::nullopt;
 }
 
@@ -53,6 +61,7 @@ std::optional<Tensor> WeightSource::get_optional(std::string_view name, const Sh
   auto found = resolve(full);
   if (!found) return std::nullopt;
   state_->used.insert(*found);
+  if (state_->gguf) return gguf_weight(*state_->gguf, *found, expected, kind, state_->weight_dtype, state_->problems);
   const auto& info = state_->checkpoint.info(*found);
   if (info.shape != expected) {
     state_->problems.push_back(fmt::format("'{}' has shape {}, expected {}", *found,
@@ -81,7 +90,7 @@ Tensor WeightSource::get(std::string_view name, const Shape& expected, WeightKin
 
 std::vector<std::string> WeightSource::unused_names() const {
   std::vector<std::string> out;
-  for (const auto& n : state_->checkpoint.names())
+  for (const auto& n : state_->gguf ? state_->gguf->names() : state_->checkpoint.names())
     if (!state_->used.count(n)) out.push_back(n);
   return out;
 }

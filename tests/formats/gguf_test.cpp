@@ -341,3 +341,22 @@ TEST(GgufWriter, RoundTripsThroughTheReader) {
 }
 
 }  // namespace
+
+// Driven by tests/python/test_gguf_live.py: rewrites HFCPP_GGUF_IN through the reader and the
+// writer into HFCPP_GGUF_OUT, for gguf-py to compare.
+TEST(GgufInterop, RewriteForPython) {
+  const char* in = std::getenv("HFCPP_GGUF_IN");
+  const char* out = std::getenv("HFCPP_GGUF_OUT");
+  if (in == nullptr || out == nullptr) GTEST_SKIP() << "driven by tests/python/test_gguf_live.py";
+  GgufFile f = GgufFile::open(in);
+  GgufWriter w;
+  for (const auto& kv : f.metadata()) w.set(kv.key, kv.value);
+  for (const auto& t : f.tensors()) {
+    if (t.plain_dtype()) {
+      w.add_tensor(t.name, f.tensor(t.name));
+    } else {
+      w.add_raw_tensor(t.name, t.type, t.shape(), f.tensor_bytes(t.name));
+    }
+  }
+  w.write(out);
+}

@@ -21,6 +21,8 @@ using tensor::DType;
 using tensor::Shape;
 using tensor::Tensor;
 
+class GgufWeights;  // a .gguf file's tensors under HF names (src/models/gguf_source.h)
+
 enum class WeightKind {
   Matmul,  // large matrices and embedding tables: kept in the weight dtype
   Param,   // norms, biases, small vectors: always f32
@@ -30,6 +32,8 @@ class WeightSource {
  public:
   // weight_dtype: the dtype for Matmul weights; nullopt keeps each tensor's own dtype.
   static WeightSource open(const std::string& path, std::optional<DType> weight_dtype = std::nullopt);
+  // A .gguf file: llama.cpp's tensor names answer to their HF names, block types dequantized.
+  static WeightSource open_gguf(const std::string& path, std::optional<DType> weight_dtype = std::nullopt);
 
   // The base model's prefix ("bert", "roberta"): names are tried with and without it, since a
   // base model saved alone has no prefix and a head checkpoint loaded as base model has one.
@@ -58,6 +62,7 @@ class WeightSource {
     std::string base_prefix;
     std::vector<std::string> problems;
     std::set<std::string, std::less<>> used;
+    std::shared_ptr<const GgufWeights> gguf;  // set instead of checkpoint for .gguf files
   };
   std::optional<std::string> resolve(std::string_view full) const;
   std::shared_ptr<State> state_;

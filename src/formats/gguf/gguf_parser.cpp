@@ -224,8 +224,14 @@ GgufHeader parse_gguf_header(std::span<const std::byte> file_bytes) {
     kv.key = in.read_string("a metadata key");
     HFCPP_CHECK(keys.insert(kv.key).second, ErrorCode::Format, "[gguf] key '{}' at byte {} appears twice", kv.key,
                 kv.file_offset);
-    const GgufValueType type = read_value_type(in, kv.key);
-    kv.value = read_value(in, type, kv.key, 0);
+    try {
+      const GgufValueType type = read_value_type(in, kv.key);
+      kv.value = read_value(in, type, kv.key, 0);
+    } catch (Error& e) {
+      if (e.message().find("'" + kv.key + "'") == std::string::npos)
+        e.with_context(fmt::format("in the value of key '{}' (pair at byte {})", kv.key, kv.file_offset));
+      throw;
+    }
     h.metadata.push_back(std::move(kv));
   }
   h.alignment = alignment_from(h.metadata);
@@ -233,7 +239,14 @@ GgufHeader parse_gguf_header(std::span<const std::byte> file_bytes) {
   std::unordered_set<std::string> names;
   h.tensors.reserve(static_cast<size_t>(n_tensors));
   for (uint64_t i = 0; i < n_tensors; ++i) {
-    GgufTensorInfo t = read_tensor_info(in);
+    const uint64_t info_at = in.pos();
+    GgufTensorInfo t;
+    try {
+      t = read_tensor_info(in);
+    } catch (Error& e) {
+      e.with_context(fmt::format("in tensor info {} of {} (at byte {})", i, n_tensors, info_at));
+      throw;
+    }
     HFCPP_CHECK(names.insert(t.name).second, ErrorCode::Format, "[gguf] tensor '{}' at byte {} appears twice", t.name,
                 t.info_offset);
     HFCPP_CHECK(t.offset % h.alignment == 0, ErrorCode::Format,

@@ -3,6 +3,9 @@
 // first (ties: leftmost), as the reference's Word::merge_all. ignore_merges looks the whole
 // word up first. A sharded word cache avoids re-merging frequent words.
 #include <array>
+#include <atomic>
+#include <cstdlib>
+#include <random>
 #include <mutex>
 #include <queue>
 
@@ -72,8 +75,9 @@ class Bpe : public Model {
       HFCPP_CHECK(j["dropout"].is_number(), ErrorCode::Format,
                   "[tokenizers] {}.dropout: expected a number", path);
       double d = j["dropout"].get<double>();
-      HFCPP_CHECK(d == 0.0, ErrorCode::Unsupported,
-                  "[tokenizers] {}.dropout: BPE dropout {} is not supported (sampling)", path, d);
+      HFCPP_CHECK(d >= 0.0 && d <= 1.0, ErrorCode::Format,
+                  "[tokenizers] {}.dropout: got {}, expected a probability in [0, 1]", path, d);
+      dropout_ = static_cast<float>(d);
     }
     parse_merges(array_field(j, "merges", path), join_path(path, "merges"));
     for (int b = 0; b < 256; ++b) {
@@ -92,7 +96,9 @@ class Bpe : public Model {
     }
     thread_local std::vector<Piece> pieces;
     pieces.clear();
-    if (!cache_.get(text, pieces)) {
+    if (dropout_ > 0.0f) {
+      merge_word(text, pieces);  // sampled: never cached, as the reference
+    } else if (!cache_.get(text, pieces)) {
       merge_word(text, pieces);
       cache_.put(text, pieces);
     }
@@ -228,9 +234,21 @@ class Bpe : public Model {
     uint32_t rank, id;
     for (size_t i = 0; i + 1 < syms.size(); ++i)
       if (lookup(syms[i].id, syms[i + 1].id, rank, id)) queue.push({rank, static_cast<uint32_t>(i), id});
+    // Dropout (the reference's merge_all): a popped merge is skipped with probability p and
+    // put back once a merge is applied; skips left at the end are dropped.
+    thread_local std::vector<Cand> skipped;
+    skipped.clear();
     while (!queue.empty()) {
       Cand top = queue.top();
       queue.pop();
+      if (dropout_ > 0.0f) {
+        if (dropout_rng().uniform() < dropout_) {
+          skipped.push_back(top);
+          continue;
+        }
+        for (const Cand& c : skipped) queue.push(c);
+        skipped.clear();
+      }
       Symbol& cur = syms[top.pos];
       if (cur.len == 0 || cur.next == -1) continue;
       size_t next_pos = static_cast<size_t>(cur.next);
@@ -250,6 +268,23 @@ class Bpe : public Model {
     }
   }
 
+  // Per-thread generator; HFCPP_SEED makes sampling reproducible (seeded by seed + thread).
+  struct DropoutRng {
+    std::mt19937 gen;
+    DropoutRng() {
+      static std::atomic<uint32_t> threads{0};
+      const char* env = std::getenv("HFCPP_SEED");
+      uint32_t seed = env ? static_cast<uint32_t>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
+      gen.seed(seed + threads.fetch_add(1));
+    }
+    float uniform() { return std::uniform_real_distribution<float>(0.0f, 1.0f)(gen); }
+  };
+  static DropoutRng& dropout_rng() {
+    thread_local DropoutRng rng;
+    return rng;
+  }
+
+  float dropout_ = 0.0f;
   Vocab vocab_;
   std::unordered_map<uint64_t, uint64_t> merges_;  // (a, b) -> rank << 32 | new id
   std::string unk_, prefix_, suffix_;

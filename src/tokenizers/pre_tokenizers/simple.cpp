@@ -150,10 +150,6 @@ PreTokenizerPtr make_split(const Json& j, const std::string& path) {
   return std::make_unique<RegexSplit>(std::move(literal), std::move(regex), behavior,
                                       bool_field_or(j, "invert", false, path));
 }
-PreTokenizerPtr make_unicode_scripts(const Json&, const std::string& path) {
-  HFCPP_THROW(ErrorCode::Unsupported,
-              "[tokenizers] {}: the UnicodeScripts pre-tokenizer is not supported yet", path);
-}
 PreTokenizerPtr make_pre_tokenizer_sequence(const Json& j, const std::string& path) {
   const Json& arr = array_field(j, "pretokenizers", path);
   std::vector<PreTokenizerPtr> items;

@@ -1,0 +1,222 @@
+// GGUF metadata -> config.json (as transformers' load_gguf_checkpoint builds it) and llama.cpp
+// tensor names -> Hugging Face names.
+#include "models/gguf_source.h"
+
+#include <array>
+#include <filesystem>
+#include <fstream>
+
+#include "hfcpp/core/error.h"
+#include "hfcpp/core/log.h"
+#include "hfcpp/hub/cache.h"
+#include "models/registry.h"
+
+namespace hfcpp::models {
+
+bool is_gguf_path(const std::string& path) {
+  if (path.size() >= 5 && path.compare(path.size() - 5, 5, ".gguf") == 0) return true;
+  if (!std::filesystem::is_regular_file(path)) return false;
+  char magic[4] = {};
+  std::ifstream in(path, std::ios::binary);
+  in.read(magic, 4);
+  return in.gcount() == 4 && std::string_view(magic, 4) == "GGUF";
+}
+
+std::optional<std::string> find_gguf_model(const std::string& path_or_repo_id) {
+  namespace fs = std::filesystem;
+  if (fs::is_regular_file(path_or_repo_id)) {
+    if (is_gguf_path(path_or_repo_id)) return path_or_repo_id;
+    return std::nullopt;
+  }
+  if (!fs::is_directory(path_or_repo_id) && is_gguf_path(path_or_repo_id))
+    return path_or_repo_id;  // a missing x.gguf: the GGUF reader says NotFound
+  std::string folder;
+  try {
+    folder = hub::resolve_model_path(path_or_repo_id);
+  } catch (const Error&) {
+    return std::nullopt;  // the regular loader reports what is missing
+  }
+  if (fs::is_regular_file(folder)) return is_gguf_path(folder) ? std::optional(folder) : std::nullopt;
+  if (!fs::is_directory(folder) || fs::exists(fs::path(folder) / "config.json")) return std::nullopt;
+  std::vector<std::string> found;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.path().extension() == ".gguf") found.push_back(entry.path().string());
+  if (found.size() == 1) return found[0];
+  return std::nullopt;
+}
+
+std::unique_ptr<CausalLM> load_causal_lm_gguf(const std::string& gguf_path, const LoadOptions& options) {
+  WeightSource weights = WeightSource::open_gguf(gguf_path, options.dtype);
+  try {
+    // The file is mapped once: config and weights read the same GgufFile.
+    const ModelConfig config = config_from_gguf(formats::GgufFile::open(gguf_path));
+    const std::string model_type = config.model_type();
+    const CausalLMFactory* factory = ModelRegistry::instance().find_causal_lm(model_type);
+    HFCPP_CHECK(factory != nullptr, ErrorCode::Unsupported,
+                "[models] GGUF model_type '{}' has no causal LM implementation in hfcpp", model_type);
+    HFCPP_LOG_INFO("loading {} causal LM from GGUF {} ({})", model_type, gguf_path,
+                   options.dtype ? tensor::dtype_name(*options.dtype) : "block types dequantized to f32");
+    return (*factory)(config, weights);
+  } catch (Error& e) {
+    throw std::move(e).with_context("loading " + gguf_path);
+  }
+}
+
+namespace {
+
+// llama.cpp's per-layer tensor names (gguf-py's MODEL_TENSOR names) and transformers' names.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kLayerNames = {{
+    {"attn_q", "self_attn.q_proj"},
+    {"attn_k", "self_attn.k_proj"},
+    {"attn_v", "self_attn.v_proj"},
+    {"attn_output", "self_attn.o_proj"},
+    {"attn_q_norm", "self_attn.q_norm"},
+    {"attn_k_norm", "self_attn.k_norm"},
+    {"ffn_gate", "mlp.gate_proj"},
+    {"ffn_up", "mlp.up_proj"},
+    {"ffn_down", "mlp.down_proj"},
+    {"attn_norm", "input_layernorm"},
+    {"ffn_norm", "post_attention_layernorm"},
+}};
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kGlobalNames = {{
+    {"token_embd", "model.embed_tokens"},
+    {"output_norm", "model.norm"},
+    {"output", "lm_head"},
+}};
+
+// Architectures whose GGUF hfcpp maps, with the transformers classes they stand for.
+struct GgufArch {
+  std::string_view gguf;
+  std::string_view model_type;
+  std::string_view hf_class;
+};
+constexpr std::array<GgufArch, 1> kArchs = {{{"llama", "llama", "LlamaForCausalLM"}}};
+
+const GgufArch& arch_of(const formats::GgufFile& file) {
+  const std::string arch = file.architecture();
+  for (const auto& a : kArchs)
+    if (a.gguf == arch) return a;
+  std::string list;
+  for (const auto& a : kArchs) list += (list.empty() ? "" : ", ") + std::string(a.gguf);
+  HFCPP_THROW(ErrorCode::Unsupported, "[models] GGUF architecture '{}' in '{}' cannot be loaded yet; supported: {}",
+              arch, file.path(), list);
+}
+
+}  // namespace
+
+std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name) {
+  std::string_view suffix;
+  for (std::string_view s : {".weight", ".bias"})
+    if (name.size() > s.size() && name.substr(name.size() - s.size()) == s) suffix = s;
+  if (suffix.empty()) return std::nullopt;
+  const std::string_view stem = name.substr(0, name.size() - suffix.size());
+  for (const auto& [gguf, hf] : kGlobalNames)
+    if (stem == gguf) return std::string(hf) + std::string(suffix);
+  if (stem.substr(0, 4) != "blk.") return std::nullopt;
+  const size_t dot = stem.find('.', 4);
+  if (dot == std::string_view::npos || dot == 4) return std::nullopt;
+  const std::string_view layer = stem.substr(4, dot - 4);
+  for (char c : layer)
+    if (c < '0' || c > '9') return std::nullopt;
+  const std::string_view part = stem.substr(dot + 1);
+  for (const auto& [gguf, hf] : kLayerNames)
+    if (part == gguf) return fmt::format("model.layers.{}.{}{}", layer, hf, suffix);
+  return std::nullopt;
+}
+
+ModelConfig config_from_gguf(const formats::GgufFile& file) {
+  const GgufArch& arch = arch_of(file);
+  const std::string p = std::string(arch.gguf) + ".";
+  core::Json c = core::Json::object();
+  c["model_type"] = arch.model_type;
+  c["architectures"] = {arch.hf_class};
+  auto required_int = [&](const char* key, const char* hf_key) {
+    auto v = file.get_int(p + key);
+    HFCPP_CHECK(v.has_value(), ErrorCode::Format, "[models] GGUF '{}' has no {}{} key, expected it for {}",
+                file.path(), p, key, hf_key);
+    c[hf_key] = *v;
+  };
+  auto optional_int = [&](const char* key, const char* hf_key) {
+    if (auto v = file.get_int(p + key)) c[hf_key] = *v;
+  };
+  auto optional_float = [&](const char* key, const char* hf_key) {
+    if (auto v = file.get_float(p + key)) c[hf_key] = *v;
+  };
+  required_int("embedding_length", "hidden_size");
+  required_int("block_count", "num_hidden_layers");
+  required_int("feed_forward_length", "intermediate_size");
+  required_int("attention.head_count", "num_attention_heads");
+  optional_int("attention.head_count_kv", "num_key_value_heads");
+  optional_int("context_length", "max_position_embeddings");
+  optional_int("rope.dimension_count", "head_dim");
+  optional_float("rope.freq_base", "rope_theta");
+  optional_float("attention.layer_norm_rms_epsilon", "rms_norm_eps");
+  optional_int("vocab_size", "vocab_size");
+  if (!c.contains("vocab_size")) {
+    const formats::GgufValue* tokens = file.find("tokenizer.ggml.tokens");
+    if (tokens != nullptr && tokens->is_array()) c["vocab_size"] = tokens->items().size();
+  }
+  if (auto type = file.get_string(p + "rope.scaling.type"); type && *type != "none") {
+    const auto factor = file.get_float(p + "rope.scaling.factor");
+    HFCPP_CHECK(factor.has_value(), ErrorCode::Format, "[models] GGUF '{}': {}rope.scaling.type '{}' without a factor",
+                file.path(), p, *type);
+    HFCPP_CHECK(*type == "linear" || *type == "yarn", ErrorCode::Unsupported,
+                "[models] GGUF '{}': rope scaling '{}' is not supported, expected linear or yarn", file.path(), *type);
+    core::Json scaling = {{"rope_type", *type}, {"factor", *factor}};
+    if (auto orig = file.get_int(p + "rope.scaling.original_context_length"))
+      scaling["original_max_position_embeddings"] = *orig;
+    c["rope_scaling"] = scaling;
+  }
+  HFCPP_CHECK(file.find_tensor("rope_freqs.weight") == nullptr, ErrorCode::Unsupported,
+              "[models] GGUF '{}' has a rope_freqs tensor (Llama 3.1-style rope scaling), which hfcpp cannot map "
+              "back to a rope_scaling config yet",
+              file.path());
+  c["tie_word_embeddings"] = file.find_tensor("output.weight") == nullptr;
+  c["hidden_act"] = "silu";
+  if (auto v = file.get_int("tokenizer.ggml.bos_token_id")) c["bos_token_id"] = *v;
+  if (auto v = file.get_int("tokenizer.ggml.eos_token_id")) c["eos_token_id"] = *v;
+  if (auto v = file.get_int("tokenizer.ggml.padding_token_id")) c["pad_token_id"] = *v;
+  return ModelConfig::from_json(std::move(c), file.path() + " (GGUF metadata)");
+}
+
+GgufWeights::GgufWeights(formats::GgufFile file) : file_(std::move(file)) {
+  const GgufArch& arch = arch_of(file_);
+  for (const auto& t : file_.tensors())
+    if (auto hf = hf_name_of_gguf_tensor(t.name)) by_hf_name_.emplace(std::move(*hf), t.name);
+  // convert_hf_to_gguf.py interleaves the rotary halves of llama's q/k rows (LlamaModel.permute).
+  unpermute_qk_ = arch.gguf == "llama";
+  heads_ = file_.get_int("llama.attention.head_count").value_or(0);
+  kv_heads_ = file_.get_int("llama.attention.head_count_kv").value_or(heads_);
+}
+
+tensor::Shape GgufWeights::shape(std::string_view hf_name) const {
+  auto it = by_hf_name_.find(hf_name);
+  HFCPP_CHECK(it != by_hf_name_.end(), ErrorCode::NotFound, "[models] no tensor for '{}' in '{}'", hf_name,
+              file_.path());
+  return file_.tensor_info(it->second).shape();
+}
+
+std::vector<std::string> GgufWeights::names() const {
+  std::vector<std::string> out;
+  for (const auto& [hf, gguf] : by_hf_name_) out.push_back(hf);
+  return out;
+}
+
+std::optional<tensor::Tensor> gguf_weight(const GgufWeights& weights, const std::string& hf_name,
+                                          const tensor::Shape& expected, WeightKind kind,
+                                          std::optional<tensor::DType> weight_dtype,
+                                          std::vector<std::string>& problems) {
+  const tensor::Shape have = weights.shape(hf_name);
+  if (have != expected) {
+    problems.push_back(fmt::format("'{}' has shape {}, expected {}", hf_name, tensor::shape_to_string(have),
+                                   tensor::shape_to_string(expected)));
+    return tensor::Tensor();
+  }
+  std::optional<tensor::DType> want = kind == WeightKind::Param ? std::optional(tensor::DType::F32) : weight_dtype;
+  if (want && *want != tensor::DType::F32 && *want != tensor::DType::BF16 && *want != tensor::DType::F16)
+    want = tensor::DType::F32;
+  return weights.load(hf_name, want);
+}
+
+}  // namespace hfcpp::models
