@@ -284,6 +284,9 @@ TEST(GgufBadInput, TensorInfos) {
   expect_error(one_tensor({1, 1, 1, 1, 1}, 0, 0, 32), ErrorCode::Format, "n_dims 5 at byte 33, expected at most 4");
   expect_error(one_tensor({uint64_t{1} << 32, uint64_t{1} << 32}, 0, 0, 32), ErrorCode::Format, "overflows int64");
   expect_error(one_tensor({uint64_t{1} << 63}, 0, 0, 32), ErrorCode::Format, "does not fit int64");
+  // Found by fuzzing: a zero dimension must not hide an overflowing product of the others.
+  expect_error(one_tensor({244, 0, uint64_t{1} << 56, uint64_t{1} << 35}, 0, 0, 32), ErrorCode::Format,
+               "overflows int64");
   expect_error(one_tensor({4}, 4, 0, 32), ErrorCode::Unsupported, "ggml type id 4");
   expect_error(one_tensor({4}, 999, 0, 32), ErrorCode::Unsupported, "ggml type id 999");
   expect_error(one_tensor({48}, 2, 0, 64), ErrorCode::Format, "rows of 48 elements are not a whole number of 32-element Q4_0");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "hfcpp/core/json.h"
 #include "hfcpp/formats/safetensors.h"
@@ -86,3 +87,45 @@ TEST_P(TinyDecoderGeneration, BeamSearchEqualsTransformers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TinyDecoderGeneration, ::testing::ValuesIn(kModels));
+
+// Settings that change the tokens (scripts/golden/make_generation.py): processors, EOS lists that
+// end rows at different steps, beam early_stopping modes and length penalties.
+class GenerationSettings : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(GenerationSettings, EveryCaseEqualsTransformers) {
+  const std::string name = GetParam();
+  const std::string folder = std::string(HFCPP_SOURCE_DIR) + "/tests/models/tiny_decoders/" + name;
+  const std::string path = std::string(HFCPP_SOURCE_DIR) + "/tests/golden/generation/generate_" + name + ".safetensors";
+  if (!std::filesystem::exists(path) || !std::filesystem::exists(folder)) GTEST_SKIP() << "no golden for " << name;
+  const auto golden = formats::SafetensorsFile::open(path);
+  const auto ids = rows_of(golden.tensor("input_ids"));
+  const auto mask = rows_of(golden.tensor("attention_mask"));
+  std::vector<std::vector<int64_t>> prompts;
+  for (size_t r = 0; r < ids.size(); ++r) {
+    std::vector<int64_t> p;
+    for (size_t j = 0; j < ids[r].size(); ++j)
+      if (mask[r][j]) p.push_back(ids[r][j]);
+    prompts.push_back(std::move(p));
+  }
+  auto lm = models::load_causal_lm(folder);
+  const core::Json cases = core::parse_json(golden.metadata().at("cases"), "metadata");
+  std::ifstream in(folder + "/generation_config.json");
+  const core::Json base = core::Json::parse(in);
+  for (auto it = cases.begin(); it != cases.end(); ++it) {
+    SCOPED_TRACE(it.key());
+    core::Json merged = base;
+    merged.update(it.value());
+    merged["pad_token_id"] = std::stoll(golden.metadata().at("pad_token_id"));
+    GenerateOptions o;
+    o.config = GenerationConfig::from_json(merged);
+    const auto out = generate(*lm, prompts, o);
+    EXPECT_EQ(out.sequences, rows_of(golden.tensor(it.key() + ".sequences")));
+    if (golden.contains(it.key() + ".scores")) {
+      const auto want = golden.tensor(it.key() + ".scores", tensor::DType::F32).to_float_vector();
+      ASSERT_EQ(out.sequence_scores.size(), want.size());
+      for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(out.sequence_scores[i], want[i], 1e-4) << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, GenerationSettings, ::testing::Values("llama", "gpt2"));

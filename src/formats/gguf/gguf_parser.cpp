@@ -169,14 +169,16 @@ GgufTensorInfo read_tensor_info(Cursor& in) {
               "[gguf] tensor '{}': n_dims {} at byte {}, expected at most {}", t.name, n_dims, dims_at, kGgufMaxDims);
   t.ne.resize(n_dims);
   uint64_t numel = 1;
+  uint64_t nonzero_product = 1;  // a zero dim must not hide an overflowing shape (torch refuses those too)
   for (uint32_t d = 0; d < n_dims; ++d) {
     const uint64_t at = in.pos();
     t.ne[d] = in.read<uint64_t>("a tensor dimension");
     HFCPP_CHECK(t.ne[d] <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), ErrorCode::Format,
                 "[gguf] tensor '{}': dimension {} = {} at byte {} does not fit int64", t.name, d, t.ne[d], at);
-    HFCPP_CHECK(t.ne[d] == 0 || numel <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / t.ne[d],
+    HFCPP_CHECK(t.ne[d] == 0 || nonzero_product <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / t.ne[d],
                 ErrorCode::Format, "[gguf] tensor '{}': element count of shape {} overflows int64 (dims at byte {})",
                 t.name, fmt::join(t.ne, " x "), dims_at);
+    if (t.ne[d] != 0) nonzero_product *= t.ne[d];
     numel *= t.ne[d];
   }
   const uint64_t type_at = in.pos();

@@ -1,0 +1,153 @@
+// Byte layouts of ggml's blocks (the GGUF on-disk format) and the traits table that ties each
+// format to its kernels. Internal to hfcpp_quant.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hfcpp/core/cpu_features.h"
+#include "hfcpp/quant/ggml_type.h"
+#include "hfcpp/tensor/half.h"
+
+namespace hfcpp::quant {
+
+inline constexpr int kQK = 32;    // elements of a legacy block (Q4_0 .. Q8_1, IQ4_NL)
+inline constexpr int kQKK = 256;  // elements of a K-quant super-block (Q2_K .. Q8_K, IQ4_XS)
+
+struct BlockQ4_0 { uint16_t d; uint8_t qs[16]; };
+struct BlockQ4_1 { uint16_t d, m; uint8_t qs[16]; };
+struct BlockQ5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; };
+struct BlockQ5_1 { uint16_t d, m; uint8_t qh[4]; uint8_t qs[16]; };
+struct BlockQ8_0 { uint16_t d; int8_t qs[32]; };
+// Activations for Q4_1/Q5_1: s = d * sum(qs) carries the block sum for the weights' offset.
+struct BlockQ8_1 { float d, s; int8_t qs[32]; };
+struct BlockQ2_K { uint8_t scales[16]; uint8_t qs[64]; uint16_t d, dmin; };
+struct BlockQ3_K { uint8_t hmask[32]; uint8_t qs[64]; uint8_t scales[12]; uint16_t d; };
+struct BlockQ4_K { uint16_t d, dmin; uint8_t scales[12]; uint8_t qs[128]; };
+struct BlockQ5_K { uint16_t d, dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; };
+struct BlockQ6_K { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; };
+// Activations for K-quants: bsums[j] = sum of qs[16j .. 16j+15].
+struct BlockQ8_K { float d; int8_t qs[256]; int16_t bsums[16]; };
+struct BlockIQ4_NL { uint16_t d; uint8_t qs[16]; };
+struct BlockIQ4_XS { uint16_t d; uint16_t scales_h; uint8_t scales_l[4]; uint8_t qs[128]; };
+
+static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20 && sizeof(BlockQ5_0) == 22);
+static_assert(sizeof(BlockQ5_1) == 24 && sizeof(BlockQ8_0) == 34 && sizeof(BlockQ8_1) == 40);
+static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110 && sizeof(BlockQ4_K) == 144);
+static_assert(sizeof(BlockQ5_K) == 176 && sizeof(BlockQ6_K) == 210 && sizeof(BlockQ8_K) == 292);
+static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
+
+// IQ4_NL / IQ4_XS code book (ggml's kvalues_iq4nl).
+inline constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                          1,    13,   25,  38,  53,  69,  89,  113};
+
+inline float fp16(uint16_t h) { return tensor::f16_to_f32(h); }
+inline uint16_t to_fp16(float f) { return tensor::f32_to_f16(f); }
+
+// Q4_K/Q5_K's 12 bytes of 6-bit scales and mins for the 8 sub-blocks.
+inline void unpack_k4_scales(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
+  for (int j = 0; j < 4; ++j) {
+    sc[j] = s[j] & 63;
+    mn[j] = s[j + 4] & 63;
+    sc[j + 4] = static_cast<uint8_t>((s[j + 8] & 0xF) | ((s[j] >> 2) & 0x30));
+    mn[j + 4] = static_cast<uint8_t>((s[j + 8] >> 4) | ((s[j + 4] >> 2) & 0x30));
+  }
+}
+// Q3_K's 16 signed 6-bit scales (stored + 32).
+inline void unpack_q3_scales(const uint8_t* s, int8_t* out) {
+  for (int j = 0; j < 16; ++j) {
+    const int low = j < 8 ? (s[j] & 0xF) : (s[j - 8] >> 4);
+    const int high = (s[8 + (j & 3)] >> (2 * (j >> 2))) & 3;
+    out[j] = static_cast<int8_t>((low | (high << 4)) - 32);
+  }
+}
+
+using ToFloatFn = void (*)(const void* src, float* dst, int64_t n);
+// One row of n elements; importance nullable (n values).
+using FromFloatFn = void (*)(const float* src, void* dst, int64_t n, const float* importance);
+// Dot product of n elements: weight row (its format) x activation row (its vec_dot_type).
+using VecDotFn = float (*)(int64_t n, const void* w, const void* a);
+
+struct BlockFormat {
+  GgmlType type;
+  int64_t block_size;
+  size_t type_size;
+  ToFloatFn to_float;      // nullptr: cannot dequantize
+  FromFloatFn from_float;  // nullptr: cannot quantize
+  VecDotFn vec_dot;        // scalar reference; nullptr: no matmul
+  GgmlType vec_dot_type;   // activation format
+};
+
+// The scalar traits of a type, or nullptr.
+const BlockFormat* find_block_format(GgmlType type);
+// vec_dot for the given path: the best kernel at or below `isa` (scalar fallback).
+VecDotFn vec_dot_for(GgmlType type, core::Isa isa);
+
+// Per-family entry points (blocks/*.cpp), collected by traits.cpp.
+void dequantize_f32(const void*, float*, int64_t);
+void dequantize_f16(const void*, float*, int64_t);
+void dequantize_bf16(const void*, float*, int64_t);
+void quantize_f32(const float*, void*, int64_t, const float*);
+void quantize_f16(const float*, void*, int64_t, const float*);
+void quantize_bf16(const float*, void*, int64_t, const float*);
+float vec_dot_f32(int64_t, const void*, const void*);
+float vec_dot_f16(int64_t, const void*, const void*);
+float vec_dot_bf16(int64_t, const void*, const void*);
+
+void dequantize_q4_0(const void*, float*, int64_t);
+void quantize_q4_0(const float*, void*, int64_t, const float*);
+float vec_dot_q4_0(int64_t, const void*, const void*);
+void dequantize_q4_1(const void*, float*, int64_t);
+void quantize_q4_1(const float*, void*, int64_t, const float*);
+float vec_dot_q4_1(int64_t, const void*, const void*);
+void dequantize_q5_0(const void*, float*, int64_t);
+void quantize_q5_0(const float*, void*, int64_t, const float*);
+float vec_dot_q5_0(int64_t, const void*, const void*);
+void dequantize_q5_1(const void*, float*, int64_t);
+void quantize_q5_1(const float*, void*, int64_t, const float*);
+float vec_dot_q5_1(int64_t, const void*, const void*);
+void dequantize_q8_0(const void*, float*, int64_t);
+void quantize_q8_0(const float*, void*, int64_t, const float*);
+float vec_dot_q8_0(int64_t, const void*, const void*);
+void dequantize_q8_1(const void*, float*, int64_t);
+void quantize_q8_1(const float*, void*, int64_t, const float*);
+float vec_dot_q8_1(int64_t, const void*, const void*);
+void dequantize_q2_k(const void*, float*, int64_t);
+void quantize_q2_k(const float*, void*, int64_t, const float*);
+float vec_dot_q2_k(int64_t, const void*, const void*);
+void dequantize_q3_k(const void*, float*, int64_t);
+void quantize_q3_k(const float*, void*, int64_t, const float*);
+float vec_dot_q3_k(int64_t, const void*, const void*);
+void dequantize_q4_k(const void*, float*, int64_t);
+void quantize_q4_k(const float*, void*, int64_t, const float*);
+float vec_dot_q4_k(int64_t, const void*, const void*);
+void dequantize_q5_k(const void*, float*, int64_t);
+void quantize_q5_k(const float*, void*, int64_t, const float*);
+float vec_dot_q5_k(int64_t, const void*, const void*);
+void dequantize_q6_k(const void*, float*, int64_t);
+void quantize_q6_k(const float*, void*, int64_t, const float*);
+float vec_dot_q6_k(int64_t, const void*, const void*);
+void dequantize_q8_k(const void*, float*, int64_t);
+void quantize_q8_k(const float*, void*, int64_t, const float*);
+float vec_dot_q8_k(int64_t, const void*, const void*);
+void dequantize_iq4_nl(const void*, float*, int64_t);
+void quantize_iq4_nl(const float*, void*, int64_t, const float*);
+float vec_dot_iq4_nl(int64_t, const void*, const void*);
+void dequantize_iq4_xs(const void*, float*, int64_t);
+void quantize_iq4_xs(const float*, void*, int64_t, const float*);
+float vec_dot_iq4_xs(int64_t, const void*, const void*);
+
+// ISA kernels (isa/<name>/*.cpp); only called after run-time detection.
+namespace avx2 {
+float vec_dot_q4_0(int64_t, const void*, const void*);
+float vec_dot_q4_1(int64_t, const void*, const void*);
+float vec_dot_q8_0(int64_t, const void*, const void*);
+float vec_dot_q4_k(int64_t, const void*, const void*);
+float vec_dot_q6_k(int64_t, const void*, const void*);
+}  // namespace avx2
+namespace avx512vnni {
+float vec_dot_q4_0(int64_t, const void*, const void*);
+float vec_dot_q8_0(int64_t, const void*, const void*);
+}  // namespace avx512vnni
+
+}  // namespace hfcpp::quant

@@ -1,0 +1,133 @@
+// AVX2 dot products (compiled with -mavx2 -mfma -mf16c; called only after run-time detection).
+// Same arithmetic as the scalar kernels in blocks/: integer block dots, f32 scaling.
+#include <immintrin.h>
+
+#include "quant/blocks/block_types.h"
+
+namespace hfcpp::quant::avx2 {
+namespace {
+
+inline float half(uint16_t h) { return _cvtsh_ss(h); }
+
+inline float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline int hsum_i32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
+  return _mm_cvtsi128_si32(s);
+}
+// Signed int8 x signed int8, 32 lanes -> 8 int32 sums.
+inline __m256i dot_i8(__m256i x, __m256i y) {
+  const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
+  return _mm256_madd_epi16(prod, _mm256_set1_epi16(1));
+}
+// 16 bytes of nibbles -> 32 bytes: low nibbles (elements 0..15) then high nibbles (16..31).
+inline __m256i nibbles_32(const uint8_t* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i m = _mm_set1_epi8(0x0F);
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), m), _mm_and_si128(v, m));
+}
+inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+}  // namespace
+
+float vec_dot_q4_0(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ4_0*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256i q = _mm256_sub_epi8(nibbles_32(x[i].qs), _mm256_set1_epi8(8));
+    const __m256 s = _mm256_cvtepi32_ps(dot_i8(q, load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
+  }
+  return hsum(acc);
+}
+
+float vec_dot_q4_1(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ4_1*>(w);
+  const auto* y = static_cast<const BlockQ8_1*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256i prod = _mm256_maddubs_epi16(nibbles_32(x[i].qs), load32(y[i].qs));
+    const __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(prod, _mm256_set1_epi16(1)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
+    offsets += half(x[i].m) * y[i].s;
+  }
+  return hsum(acc) + offsets;
+}
+
+float vec_dot_q8_0(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ8_0*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256 s = _mm256_cvtepi32_ps(dot_i8(load32(x[i].qs), load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
+  }
+  return hsum(acc);
+}
+
+float vec_dot_q4_k(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ4_K*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    uint8_t sc[8], mn[8];
+    unpack_k4_scales(x[i].scales, sc, mn);
+    __m256i acc = _mm256_setzero_si256();
+    for (int c = 0; c < 4; ++c) {
+      const __m256i q = load32(x[i].qs + 32 * c);
+      const __m256i lo = _mm256_maddubs_epi16(_mm256_and_si256(q, low4), load32(y[i].qs + 64 * c));
+      const __m256i hi = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), low4),
+                                              load32(y[i].qs + 64 * c + 32));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(lo, _mm256_set1_epi16(sc[2 * c])));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(hi, _mm256_set1_epi16(sc[2 * c + 1])));
+    }
+    int mins = 0;
+    for (int g = 0; g < 8; ++g) mins += mn[g] * (y[i].bsums[2 * g] + y[i].bsums[2 * g + 1]);
+    sum += y[i].d * (half(x[i].d) * static_cast<float>(hsum_i32(acc)) - half(x[i].dmin) * static_cast<float>(mins));
+  }
+  return sum;
+}
+
+float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ6_K*>(w);
+  const auto* y = static_cast<const BlockQ8_K*>(a);
+  const __m256i low4 = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      const __m256i ql0 = load32(x[i].ql + 64 * h), ql1 = load32(x[i].ql + 64 * h + 32);
+      const __m256i qh = load32(x[i].qh + 32 * h);
+      const __m256i q[4] = {
+          _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, two), 4)),
+          _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two), 4)),
+          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two), 4)),
+      };
+      for (int s = 0; s < 4; ++s) {
+        const __m256i yv = load32(y[i].qs + 128 * h + 32 * s);
+        // (q - 32) . y = q . y - 32 * sum(y), both as int16 pairs.
+        const __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[s], yv), _mm256_maddubs_epi16(k32, yv));
+        const int g = 8 * h + 2 * s;
+        const __m256i scales = _mm256_set_m128i(_mm_set1_epi16(x[i].scales[g + 1]), _mm_set1_epi16(x[i].scales[g]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, scales));
+      }
+    }
+    sum += y[i].d * half(x[i].d) * static_cast<float>(hsum_i32(acc));
+  }
+  return sum;
+}
+
+}  // namespace hfcpp::quant::avx2

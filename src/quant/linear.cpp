@@ -1,0 +1,56 @@
+// quant::linear: activations quantized once per row to the weight's vec_dot_type, then every
+// output is one vec_dot over a weight row streamed from where it lies (mmap or owned). Threads
+// split N (weight rows), so each weight byte is read once per call whatever M is.
+#include <algorithm>
+#include <vector>
+
+#include "hfcpp/core/error.h"
+#include "hfcpp/core/thread_pool.h"
+#include "hfcpp/quant/quant.h"
+#include "quant/blocks/block_types.h"
+
+namespace hfcpp::quant {
+
+void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
+  const BlockFormat* f = find_block_format(w.type());
+  HFCPP_CHECK(f != nullptr && can_matmul(w.type()), ErrorCode::Unsupported,
+              "[quant] linear: weight type {} is not supported", ggml_type_info(w.type()).name);
+  const int64_t k = w.cols(), n = w.rows();
+  const BlockFormat* act = find_block_format(f->vec_dot_type);
+  const size_t act_row_bytes = static_cast<size_t>(ggml_row_bytes(act->type, static_cast<uint64_t>(k)));
+  std::vector<std::byte> act_rows(act_row_bytes * static_cast<size_t>(m));
+  for (int64_t i = 0; i < m; ++i) act->from_float(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
+
+  const VecDotFn dot = vec_dot_for(w.type(), core::active_isa());
+  // ~64 KiB of weights per task keeps the pool busy without per-task overhead dominating.
+  const int64_t grain = std::max<int64_t>(1, (int64_t{64} << 10) / std::max<size_t>(w.row_bytes(), 1));
+  core::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const std::byte* wr = w.row(r);
+      for (int64_t i = 0; i < m; ++i) y[i * n + r] = dot(k, wr, act_rows.data() + i * act_row_bytes);
+    }
+  });
+}
+
+tensor::Tensor linear(const tensor::Tensor& x, const QuantizedTensor& w, const tensor::Tensor* bias) {
+  HFCPP_CHECK(x.dim() >= 1 && x.size(-1) == w.cols(), ErrorCode::InvalidArgument,
+              "[quant] linear: x {} does not match weight [{}, {}]: expected last dimension {}",
+              tensor::shape_to_string(x.shape()), w.rows(), w.cols(), w.cols());
+  const tensor::Tensor x32 = x.to(tensor::DType::F32).contiguous();
+  const int64_t m = x32.numel() / std::max<int64_t>(w.cols(), 1);
+  tensor::Shape out_shape = x.shape();
+  out_shape.back() = w.rows();
+  tensor::Tensor y = tensor::Tensor::empty(out_shape, tensor::DType::F32);
+  float* yd = y.mutable_data<float>();
+  if (m > 0 && w.rows() > 0) linear_f32(x32.data<float>(), m, w, yd);
+  if (bias) {
+    HFCPP_CHECK(bias->dim() == 1 && bias->size(0) == w.rows(), ErrorCode::InvalidArgument,
+                "[quant] linear: bias {} expected [{}]", tensor::shape_to_string(bias->shape()), w.rows());
+    const std::vector<float> b = bias->to_float_vector();
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t r = 0; r < w.rows(); ++r) yd[i * w.rows() + r] += b[static_cast<size_t>(r)];
+  }
+  return y;
+}
+
+}  // namespace hfcpp::quant

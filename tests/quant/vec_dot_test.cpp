@@ -1,0 +1,105 @@
+// Dot products and quant::linear: every ISA path against the scalar one, and against
+// dequantize + f32 matmul (the oracle) within NMSE; odd M, K a multiple of the block.
+#include <gtest/gtest.h>
+
+#include "hfcpp/tensor/ops/matmul.h"
+#include "quant/quant_test_util.h"
+
+namespace hfcpp::testing {
+namespace {
+
+const char* const kMatmulTypes[] = {"F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
+                                    "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS"};
+
+quant::QuantizedTensor make_weight(GgmlType type, int64_t n, int64_t k, uint32_t seed) {
+  const auto w = random_floats(static_cast<size_t>(n * k), seed);
+  return quant::QuantizedTensor::quantize_from(Tensor::from_vector(w, {n, k}), type);
+}
+
+struct LinearCase {
+  const char* type;
+  core::Isa isa;
+};
+
+class QuantLinear : public ::testing::TestWithParam<LinearCase> {};
+
+TEST_P(QuantLinear, MatchesDequantizedMatmul) {
+  const auto [name, isa] = GetParam();
+  const GgmlType type = quant::parse_ggml_type(name).value();
+  IsaGuard guard(isa);
+  for (const auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 33, 512}, {3, 17, 256}, {7, 64, 768}}) {
+    const auto w = make_weight(type, n, k, 3);
+    const Tensor x = random_tensor({m, k}, DType::F32, 9);
+    const Tensor y = quant::linear(x, w);
+    const Tensor ref = ops::linear(x, w.dequantize());
+    // Activations are rounded to 8 bits per block: the error is that of Q8 activations.
+    const double e = nmse(y.to_float_vector(), ref.to_float_vector());
+    EXPECT_LE(e, 2e-4) << name << " on " << core::isa_name(isa) << " m=" << m << " n=" << n << " k=" << k;
+  }
+}
+
+TEST_P(QuantLinear, IsaPathMatchesScalar) {
+  const auto [name, isa] = GetParam();
+  if (isa == core::Isa::Scalar) GTEST_SKIP() << "scalar is the reference";
+  const GgmlType type = quant::parse_ggml_type(name).value();
+  const auto w = make_weight(type, 40, 1024, 4);
+  const Tensor x = random_tensor({5, 1024}, DType::F32, 10);
+  Tensor scalar, fast;
+  {
+    IsaGuard g(core::Isa::Scalar);
+    scalar = quant::linear(x, w);
+  }
+  {
+    IsaGuard g(isa);
+    fast = quant::linear(x, w);
+  }
+  // Same integer sums; only the f32 accumulation order differs.
+  EXPECT_TRUE(expect_close_impl(fast, scalar, Tolerance{1e-4, 1e-4}.reduced_over(1024))) << name;
+}
+
+std::vector<LinearCase> linear_cases() {
+  std::vector<LinearCase> out;
+  for (core::Isa isa : core::supported_isas())
+    for (const char* t : kMatmulTypes) out.push_back({t, isa});
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(TypesIsas, QuantLinear, ::testing::ValuesIn(linear_cases()), [](const auto& info) {
+  return std::string(info.param.type) + "_" + core::isa_name(info.param.isa);
+});
+
+TEST(QuantLinear, BiasAndBatchDims) {
+  const auto w = make_weight(GgmlType::Q8_0, 8, 64, 1);
+  const Tensor x = random_tensor({2, 3, 64}, DType::F32, 2);
+  const Tensor bias = random_tensor({8}, DType::F32, 3);
+  const Tensor y = quant::linear(x, w, &bias);
+  ASSERT_EQ(y.shape(), (Shape{2, 3, 8}));
+  const Tensor ref = ops::linear(x, w.dequantize(), &bias);
+  EXPECT_LE(nmse(y.to_float_vector(), ref.to_float_vector()), 1e-4);
+}
+
+TEST(QuantLinear, RejectsMismatchedK) {
+  const auto w = make_weight(GgmlType::Q4_0, 8, 64, 1);
+  try {
+    quant::linear(random_tensor({2, 32}, DType::F32, 2), w);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("expected last dimension 64"), std::string::npos) << e.what();
+  }
+}
+
+TEST(QuantizedTensor, BorrowedBytesAreBoundsChecked) {
+  const std::string path = ::testing::TempDir() + "/quant_borrow.bin";
+  const auto w = make_weight(GgmlType::Q4_0, 4, 64, 1);
+  core::write_file_atomic(path, std::string(reinterpret_cast<const char*>(w.data()), w.nbytes()));
+  auto file = core::MappedFile::open(path);
+  const quant::QuantizedTensor borrowed(GgmlType::Q4_0, 4, 64, file, 0);
+  EXPECT_TRUE(borrowed.is_borrowed());
+  EXPECT_EQ(borrowed.dequantize().to_float_vector(), w.dequantize().to_float_vector());
+  EXPECT_THROW(quant::QuantizedTensor(GgmlType::Q4_0, 5, 64, file, 0), Error);
+  EXPECT_THROW(quant::QuantizedTensor(GgmlType::Q4_0, 4, 60, file, 0), Error);
+}
+
+}  // namespace
+}  // namespace hfcpp::testing
