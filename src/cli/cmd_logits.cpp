@@ -46,7 +46,8 @@ void print_top(const float* row, int64_t vocab, const std::string& label) {
   std::vector<int64_t> order(vocab);
   for (int64_t i = 0; i < vocab; ++i) order[i] = i;
   const int64_t k = std::min<int64_t>(5, vocab);
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+  std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                    [&](int64_t a, int64_t b) { return row[a] > row[b]; });
   fmt::print("{:>12}:", label);
   for (int64_t i = 0; i < k; ++i) fmt::print("  {}={:+.4f}", order[i], row[order[i]]);
   fmt::print("\n");
@@ -81,7 +82,8 @@ void run_logits(const LogitsOptions& o) {
     j["model_type"] = lm->config().model_type();
     j["vocab_size"] = V;
     core::Json rows = core::Json::array();
-    for (int64_t t = 0; t < T; ++t) rows.push_back(std::vector<float>(prompt.begin() + t * V, prompt.begin() + (t + 1) * V));
+    for (int64_t t = 0; t < T; ++t)
+      rows.push_back(std::vector<float>(prompt.begin() + t * V, prompt.begin() + (t + 1) * V));
     j["prompt_logits"] = std::move(rows);
     for (auto& [token, logits] : decoded) steps.push_back({{"token", token}, {"logits", logits}});
     j["steps"] = std::move(steps);

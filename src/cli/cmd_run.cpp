@@ -20,6 +20,7 @@
 #include "hfcpp/core/json.h"
 #include "hfcpp/generation/chat_session.h"
 #include "hfcpp/generation/generate.h"
+#include "hfcpp/generation/model_assets.h"
 #include "hfcpp/models/auto_model.h"
 #include "hfcpp/models/causal_lm.h"
 #include "hfcpp/tokenizers/chat_template.h"
@@ -42,8 +43,7 @@ struct RunOptions {
 
 constexpr int64_t kDefaultMaxNewTokens = 256;
 
-generation::GenerationConfig make_config(const RunOptions& o, const std::string& folder) {
-  generation::GenerationConfig c = generation::GenerationConfig::from_model_folder(folder);
+generation::GenerationConfig make_config(const RunOptions& o, generation::GenerationConfig c) {
   if (o.max_new_tokens) c.max_new_tokens = *o.max_new_tokens;
   else if (!c.max_new_tokens) c.max_new_tokens = kDefaultMaxNewTokens;
   if (o.temperature) c.temperature = *o.temperature;
@@ -79,23 +79,18 @@ void run(const RunOptions& o) {
   models::LoadOptions load;
   load.dtype = models::parse_dtype_option(o.dtype);
   const models::KvCacheKind cache_kind = models::parse_kv_cache_kind(o.cache);
-  const std::string folder = models::resolve_model_folder(o.model);
+  generation::ModelAssets assets = generation::load_model_assets(o.model);
+  const std::string& folder = assets.model_path;
   generation::ChatOptions chat_options;
-  chat_options.generate.config = make_config(o, folder);
+  chat_options.generate.config = make_config(o, assets.generation_config);
   chat_options.generate.cache.kind = cache_kind;
   chat_options.generate.seed = o.seed;
   chat_options.system_prompt = o.system;
 
-  auto tokenizer = tokenizers::Tokenizer::load(folder);
+  const tokenizers::Tokenizer& tokenizer = assets.tokenizer;
   chat_options.generate.tokenizer = &tokenizer;
   std::optional<tokenizers::ChatTemplateConfig> chat_template;
-  if (!o.no_chat_template) {
-    try {
-      chat_template = tokenizers::load_chat_template_config(folder);
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::NotFound) throw;
-    }
-  }
+  if (!o.no_chat_template) chat_template = assets.chat_template;
   chat_options.use_chat_template = chat_template.has_value();
   HFCPP_CHECK(o.system.empty() || chat_template, ErrorCode::InvalidArgument,
               "[run] --system needs a chat template: {} has none, or --no-chat-template was given", folder);

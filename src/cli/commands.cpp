@@ -12,9 +12,13 @@ void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_decode(app, global);
   register_download(app, global);
   register_cache(app, global);
+  register_hub(app, global);
+  register_upload(app, global);
+  register_models(app, global);
   register_tokenizer_train(app, global);
   register_logits(app, global);
   register_run(app, global);
+  register_quant_debug(app, global);
 }
 
 }  // namespace hfcpp::cli

@@ -27,8 +27,12 @@ void register_tokenize(CLI::App& app, GlobalOptions& global);
 void register_decode(CLI::App& app, GlobalOptions& global);
 void register_download(CLI::App& app, GlobalOptions& global);
 void register_cache(CLI::App& app, GlobalOptions& global);
+void register_hub(CLI::App& app, GlobalOptions& global);
+void register_upload(CLI::App& app, GlobalOptions& global);
+void register_models(CLI::App& app, GlobalOptions& global);
 void register_tokenizer_train(CLI::App& app, GlobalOptions& global);
 void register_logits(CLI::App& app, GlobalOptions& global);
 void register_run(CLI::App& app, GlobalOptions& global);
+void register_quant_debug(CLI::App& app, GlobalOptions& global);
 
 }  // namespace hfcpp::cli

@@ -31,12 +31,15 @@ bool StoppingCriteria::hits_stop_string(const std::vector<int64_t>& sequence) co
     text = tokenizer_->decode(ids, false);
     ids.pop_back();
     before = tokenizer_->decode(ids, false);
-    if (before.size() >= longest_stop_ || take == sequence.size()) break;
+    if (before.size() > longest_stop_ || take == sequence.size()) break;
     take = std::min(sequence.size(), take * 2);
   }
-  // Decoding a shorter window can only change its start (a stripped leading space), not its end.
+  // The last token's text starts where the two decodings part (a byte split across tokens
+  // decodes to U+FFFD in `before`, so its size alone would overshoot).
+  size_t boundary = 0;
+  while (boundary < before.size() && boundary < text.size() && before[boundary] == text[boundary]) ++boundary;
   for (const auto& stop : stop_strings_) {
-    const size_t from = before.size() >= stop.size() ? before.size() - stop.size() + 1 : 0;
+    const size_t from = boundary >= stop.size() ? boundary - stop.size() + 1 : 0;
     if (text.find(stop, from) != std::string::npos) return true;
   }
   return false;

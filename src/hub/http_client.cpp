@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <mutex>
 
 #include "hfcpp/core/error.h"
@@ -102,6 +103,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
   if (!has_user_agent)
     headers = curl_slist_append(headers, "User-Agent: hfcpp/" HFCPP_VERSION_STRING "; hf_hub-compatible");
   headers = curl_slist_append(headers, "Accept-Encoding: identity");
+  if (request.method != "GET" && request.method != "HEAD") headers = curl_slist_append(headers, "Expect:");
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
@@ -116,15 +118,32 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &state);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
-  if (request.method == "HEAD")
+  FILE* upload = nullptr;
+  if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  else if (request.method != "GET")
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  } else if (!request.upload_path.empty()) {
+    upload = std::fopen(request.upload_path.c_str(), "rb");
+    if (upload == nullptr) {
+      curl_slist_free_all(headers);
+      HFCPP_THROW(ErrorCode::Io, "[hub] cannot open '{}' for upload", request.upload_path);
+    }
+    std::fseek(upload, 0, SEEK_END);
+    long size = std::ftell(upload);
+    std::fseek(upload, 0, SEEK_SET);
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);  // PUT, read by curl's default fread callback
+    curl_easy_setopt(curl, CURLOPT_READDATA, upload);
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+  } else if (request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    if (request.method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
 
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
+  if (upload != nullptr) std::fclose(upload);
 
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

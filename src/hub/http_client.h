@@ -28,9 +28,11 @@ struct HttpResponse {
 };
 
 struct HttpRequest {
-  std::string method = "GET";      // GET or HEAD
+  std::string method = "GET";      // GET, HEAD, POST, PUT, DELETE
   std::string url;
   HeaderList headers;
+  std::string body;                // sent for POST/PUT/DELETE
+  std::string upload_path;         // PUT: stream this file as the body instead
   double connect_timeout_s = 10;
   double stall_timeout_s = 10;     // abort when no byte arrives for this long
 };

@@ -109,7 +109,8 @@ std::vector<int64_t> decoder_layer_windows(const ModelConfig& c, const std::stri
   const auto& json = c.json();
   auto it = json.find("layer_types");
   if (it != json.end() && it->is_array() && static_cast<int64_t>(it->size()) == layers)
-    for (int64_t i = 0; i < layers; ++i) sliding[i] = (*it)[i].is_string() && (*it)[i].get<std::string>() == "sliding_attention";
+    for (int64_t i = 0; i < layers; ++i)
+      sliding[i] = (*it)[i].is_string() && (*it)[i].get<std::string>() == "sliding_attention";
   for (int64_t i = 0; i < layers; ++i) windows[i] = sliding[i] ? window : 0;
   return windows;
 }
@@ -148,7 +149,8 @@ void decoder_lm(const ModelConfig& c, MemoryEstimate& e, int64_t batch, int64_t 
   const int64_t per_position = 2 * kv * batch * 4;
   e.kv_cache_bytes = layers * seq * per_position;
   e.kv_cache_sliding_bytes = 0;
-  for (int64_t w : decoder_layer_windows(c, t, layers)) e.kv_cache_sliding_bytes += (w > 0 ? std::min(seq, 2 * w) : seq) * per_position;
+  for (int64_t w : decoder_layer_windows(c, t, layers))
+    e.kv_cache_sliding_bytes += (w > 0 ? std::min(seq, 2 * w) : seq) * per_position;
   logits_width = vocab;
   e.activations_bytes = (batch * seq * (4 * h + 2 * inter) + batch * heads * seq * seq) * 4;
 }
@@ -175,8 +177,8 @@ MemoryEstimate estimate_memory(const ModelConfig& c, int64_t batch, int64_t seq,
     decoder_lm(c, e, batch, seq, logits_width);
   else
     HFCPP_THROW(ErrorCode::Unsupported,
-                "[estimate-memory] {}: model_type '{}' has no parameter formula (supported: bert, roberta, xlm-roberta, "
-                "distilbert, llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, phi3, gpt2)",
+                "[estimate-memory] {}: model_type '{}' has no parameter formula (supported: bert, roberta, "
+                "xlm-roberta, distilbert, llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text, phi3, gpt2)",
                 c.source(), t);
   e.activations_bytes += batch * seq * logits_width * 4;
   e.weights_bytes = e.parameters * e.bytes_per_param;

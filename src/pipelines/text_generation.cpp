@@ -4,6 +4,7 @@
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/generation/generate.h"
+#include "hfcpp/generation/model_assets.h"
 #include "hfcpp/tokenizers/chat_template.h"
 #include "hfcpp/tokenizers/tokenizer.h"
 
@@ -46,15 +47,12 @@ TextGenerationPipeline::~TextGenerationPipeline() = default;
 TextGenerationPipeline TextGenerationPipeline::load(const std::string& path_or_repo_id,
                                                     const models::LoadOptions& options) {
   auto impl = std::make_unique<Impl>();
-  impl->folder = models::resolve_model_folder(path_or_repo_id);
+  generation::ModelAssets assets = generation::load_model_assets(path_or_repo_id);
+  impl->folder = assets.model_path;
   impl->model = models::load_causal_lm(impl->folder, options);
-  impl->tokenizer.emplace(tokenizers::Tokenizer::load(impl->folder));
-  try {
-    impl->chat_template = tokenizers::load_chat_template_config(impl->folder);
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::NotFound) throw;
-  }
-  impl->config = generation::GenerationConfig::from_model_folder(impl->folder);
+  impl->tokenizer.emplace(std::move(assets.tokenizer));
+  impl->chat_template = std::move(assets.chat_template);
+  impl->config = std::move(assets.generation_config);
   return TextGenerationPipeline(std::move(impl));
 }
 

@@ -161,7 +161,9 @@ core::Json read_config(const std::string& dir) {
   return core::parse_json(text, "config.json");
 }
 
-void write_config(const std::string& dir, const core::Json& json) { std::ofstream(dir + "/config.json") << json.dump(2); }
+void write_config(const std::string& dir, const core::Json& json) {
+  std::ofstream(dir + "/config.json") << json.dump(2);
+}
 
 // Prefill + all decode steps with a dynamic cache, flattened, for whole-run comparisons.
 std::vector<float> run_all_logits(const models::CausalLM& lm, formats::SafetensorsFile& g) {
@@ -213,7 +215,8 @@ TEST_P(DecoderFeatureMatters, GoldenDetectsItsAbsence) {
 
 INSTANTIATE_TEST_SUITE_P(
     Tiny, DecoderFeatureMatters,
-    ::testing::Values(Feature{"llama_linear", "rope_scaling", nullptr}, Feature{"llama_dynamic", "rope_scaling", nullptr},
+    ::testing::Values(Feature{"llama_linear", "rope_scaling", nullptr},
+                      Feature{"llama_dynamic", "rope_scaling", nullptr},
                       Feature{"llama_yarn", "rope_scaling", nullptr}, Feature{"llama3", "rope_scaling", nullptr},
                       Feature{"mistral", "sliding_window", nullptr}, Feature{"qwen2", "use_sliding_window", false},
                       Feature{"gemma2", "attn_logit_softcapping", nullptr},

@@ -157,8 +157,8 @@ TEST(GgufSource, Q8_0WeightsComeBackWithinTheirStep) {
     for (size_t b = 0; b < want.size(); b += 32) {
       float amax = 0;
       for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(want[b + i]));
-      // Rows are permuted within a head, so each 32-element row block keeps its own scale.
-      for (int i = 0; i < 32; ++i) ASSERT_LE(std::abs(got[b + i] - want[b + i]), amax / 127 * 0.51f + 1e-6f) << name;
+      // Rows move whole, so each 32-element block keeps its scale; the bound allows for d rounded to f16.
+      for (int i = 0; i < 32; ++i) ASSERT_LE(std::abs(got[b + i] - want[b + i]), amax / 127 * 0.6f + 1e-6f) << name;
     }
   }
   auto lm = models::load_causal_lm(path);

@@ -97,8 +97,8 @@ TEST_P(CacheOps, CropThenReplayMatches) {
   cache->crop(T + keep_steps);
   EXPECT_EQ(cache->length(), T + keep_steps);
   for (int64_t s = keep_steps; s < 8; ++s) {
-    auto out = lm->forward({.input_ids = tokens.select(0, s).contiguous().reshape({3, 1}), .attention_mask = masks[s + 1]},
-                           *cache);
+    const Tensor tok = tokens.select(0, s).contiguous().reshape({3, 1});
+    auto out = lm->forward({.input_ids = tok, .attention_mask = masks[s + 1]}, *cache);
     EXPECT_CLOSE(out.logits.reshape({3, -1}), logits.select(0, s).contiguous(), hfcpp::testing::kTolF32)
         << "replayed step " << s;
   }

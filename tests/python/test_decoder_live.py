@@ -71,11 +71,15 @@ def live_configs():
         "gemma2": T.Gemma2Config(**common, head_dim=12, sliding_window=4, query_pre_attn_scalar=12),
         "gemma3_text": T.Gemma3TextConfig(**common, head_dim=12, sliding_window=4, sliding_window_pattern=3),
         "phi3": T.Phi3Config(**common, partial_rotary_factor=0.5),
+        "phi3_longrope": T.Phi3Config(**common, original_max_position_embeddings=12,
+                                      rope_scaling={"type": "longrope", "short_factor": [1.0, 1.2, 1.5, 2.0, 3.0, 4.0],
+                                                    "long_factor": [1.1, 1.6, 2.0, 3.0, 5.0, 8.0]}),
         "gpt2": T.GPT2Config(vocab_size=80, n_embd=48, n_layer=3, n_head=4, n_positions=64, initializer_range=0.2),
     }
 
 
-@pytest.mark.parametrize("arch", ["llama", "mistral", "qwen3", "gemma2", "gemma3_text", "phi3", "gpt2"])
+@pytest.mark.parametrize("arch", ["llama", "mistral", "qwen3", "gemma2", "gemma3_text", "phi3", "phi3_longrope",
+                                  "gpt2"])
 @pytest.mark.parametrize("cache", ["dynamic", "sliding", "static"])
 def test_logits_match_transformers(arch, cache, tmp_path):
     if torch is None:

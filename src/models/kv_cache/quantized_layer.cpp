@@ -52,7 +52,8 @@ void gather_rows(std::vector<T>& data, int64_t old_batch, const std::vector<int6
   const size_t row = data.size() / static_cast<size_t>(old_batch);
   std::vector<T> out(row * indices.size());
   for (size_t b = 0; b < indices.size(); ++b)
-    std::copy_n(data.begin() + static_cast<int64_t>(indices[b] * row), row, out.begin() + static_cast<int64_t>(b * row));
+    std::copy_n(data.begin() + static_cast<int64_t>(indices[b] * row), row,
+                out.begin() + static_cast<int64_t>(b * row));
   data = std::move(out);
 }
 

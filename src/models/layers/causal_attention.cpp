@@ -43,7 +43,8 @@ DecoderStep begin_decoder_step(const CausalLMBatch& batch, KvCache& cache, const
   const int64_t* pid = step.input_ids.data<int64_t>();
   for (int64_t i = 0; i < step.input_ids.numel(); ++i)
     HFCPP_CHECK(pid[i] >= 0 && pid[i] < vocab_size, ErrorCode::InvalidArgument,
-                "[{}] token id {} at position {} is out of range: expected 0..{}", component, pid[i], i, vocab_size - 1);
+                "[{}] token id {} at position {} is out of range: expected 0..{}", component, pid[i], i,
+                vocab_size - 1);
   const int64_t total = step.past + step.new_tokens;
   if (batch.attention_mask.defined()) {
     const Tensor& m = batch.attention_mask;

@@ -162,10 +162,10 @@ RopeSpec RopeSpec::from_config(const ModelConfig& c, int64_t head_dim, double th
         s.factor = optional_number("factor").value_or(1.0);
       }
       s.attention_factor = optional_number("attention_factor");
-      if (!s.attention_factor)
-        s.attention_factor = s.factor <= 1.0 ? 1.0
-                                             : std::sqrt(1.0 + std::log(s.factor) /
-                                                                   std::log(static_cast<double>(s.original_max_positions)));
+      if (!s.attention_factor) {
+        const double log_original = std::log(static_cast<double>(s.original_max_positions));
+        s.attention_factor = s.factor <= 1.0 ? 1.0 : std::sqrt(1.0 + std::log(s.factor) / log_original);
+      }
     } else {
       HFCPP_THROW(ErrorCode::Unsupported,
                   "[config] rope_scaling type '{}' is not supported: expected one of default, linear, dynamic, "
@@ -216,7 +216,8 @@ std::pair<Tensor, Tensor> RotaryEmbedding::tables(const Tensor& positions) const
     const int64_t seq_len = *std::max_element(p, p + n) + 1;
     if (seq_len > spec_.max_positions) {
       const float factor = static_cast<float>(spec_.factor), dim = static_cast<float>(spec_.rotary_dim);
-      const float ratio = factor * static_cast<float>(seq_len) / static_cast<float>(spec_.max_positions) - (factor - 1.0f);
+      const float ratio =
+          factor * static_cast<float>(seq_len) / static_cast<float>(spec_.max_positions) - (factor - 1.0f);
       const float base = static_cast<float>(spec_.theta) * std::pow(ratio, dim / (dim - 2.0f));
       dynamic = default_inv_freq(base, spec_.rotary_dim);
       inv = &dynamic;
