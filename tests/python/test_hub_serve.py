@@ -209,7 +209,11 @@ def test_tokens_and_listing(published):
     assert [m["id"] for m in models] == ["org/tiny"]
     assert json.loads(http("GET", f"{api}/models?filter=license:apache-2.0")[2]) == []
     assert json.loads(http("GET", f"{api}/models?pipeline_tag=text-classification")[2])[0]["id"] == "org/tiny"
-    assert json.loads(http("GET", f"{api}/models/org/tiny")[2])["downloads"] >= 1
+    before = json.loads(http("GET", f"{api}/models/org/tiny")[2])["downloads"]
+    assert http("HEAD", f"{s.url}/org/tiny/resolve/main/config.json")[0] == 200  # HEAD does not count
+    assert http("GET", f"{s.url}/org/tiny/resolve/main/sub/notes.txt")[0] == 200  # nor other files of a model
+    assert http("GET", f"{s.url}/org/tiny/resolve/main/config.json")[0] == 200
+    assert json.loads(http("GET", f"{api}/models/org/tiny")[2])["downloads"] == before + 1
 
 
 @pytest.mark.parametrize("path", [

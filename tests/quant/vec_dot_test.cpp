@@ -27,7 +27,7 @@ TEST_P(QuantLinear, MatchesDequantizedMatmul) {
   const auto [name, isa] = GetParam();
   const GgmlType type = quant::parse_ggml_type(name).value();
   IsaGuard guard(isa);
-  for (const auto [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 33, 512}, {3, 17, 256}, {7, 64, 768}}) {
+  for (const auto& [m, n, k] : {std::tuple<int64_t, int64_t, int64_t>{1, 33, 512}, {3, 17, 256}, {7, 64, 768}}) {
     const auto w = make_weight(type, n, k, 3);
     const Tensor x = random_tensor({m, k}, DType::F32, 9);
     const Tensor y = quant::linear(x, w);

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Hub download speed on loopback (docs/benchmarks.md, "Hub: hub serve and download").
+
+Publishes a repository with one large file (--large-mb, default 200 MB here; the issue's figure
+is 500 MB) and 200 small files (1-8 kB) to `hfcpp hub serve`, then times with fresh caches:
+  1. hfcpp download (snapshot)            vs  huggingface_hub.snapshot_download, both from hub serve;
+  2. raw file serving, 8 parallel curl clients: hub serve's /resolve vs `python -m http.server`
+     over the same files (a plain static server).
+Usage: .venv/bin/python bench/hub_bench.py [--large-mb 200] [--small 200] [--repeat 3]
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HFCPP = os.environ.get("HFCPP_BIN", str(ROOT / "build/release/bin/hfcpp"))
+PY = str(ROOT / ".venv/bin/python")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env_for(endpoint, home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGING"))}
+    env.update(HF_ENDPOINT=endpoint, HF_HOME=str(home), HF_HUB_DISABLE_XET="1", HF_HUB_DISABLE_PROGRESS_BARS="1",
+               HF_HUB_DISABLE_TELEMETRY="1")
+    return env
+
+
+def timed(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--large-mb", type=int, default=200)
+    ap.add_argument("--small", type=int, default=200)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="hub_bench_"))
+    try:
+        files = work / "files"
+        files.mkdir()
+        with open(files / "model.safetensors", "wb") as f:
+            for _ in range(args.large_mb):
+                f.write(os.urandom(1 << 20))
+        for i in range(args.small):
+            (files / f"small/file_{i:03d}.txt").parent.mkdir(exist_ok=True)
+            (files / f"small/file_{i:03d}.txt").write_bytes(os.urandom(1024 + (i * 37) % 7168))
+        port = free_port()
+        server = subprocess.Popen([HFCPP, "hub", "serve", "--root", str(work / "root"), "--port", str(port)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        assert server.stdout.readline().startswith("serving on")
+        endpoint = f"http://127.0.0.1:{port}"
+        subprocess.run([HFCPP, "-q", "upload", "bench/repo", str(files)], env=env_for(endpoint, work / "up"),
+                       check=True, stdout=subprocess.DEVNULL)
+        home = work / "home"
+
+        def fresh():
+            shutil.rmtree(home, ignore_errors=True)
+
+        def run_hfcpp():
+            fresh()
+            subprocess.run([HFCPP, "-q", "download", "bench/repo", "--max-workers", "8"], env=env_for(endpoint, home),
+                           check=True, stdout=subprocess.DEVNULL)
+
+        def run_hf():
+            fresh()
+            subprocess.run([PY, "-c", "from huggingface_hub import snapshot_download as s; s('bench/repo', max_workers=8)"],
+                           env=env_for(endpoint, home), check=True, stdout=subprocess.DEVNULL)
+
+        # Import cost of Python itself, to separate it from transfer time.
+        py_start, _ = timed(lambda: subprocess.run([PY, "-c", "import huggingface_hub"], check=True), args.repeat)
+        t_hfcpp, all_hfcpp = timed(run_hfcpp, args.repeat)
+        t_hf, all_hf = timed(run_hf, args.repeat)
+
+        names = ["model.safetensors"] + [f"small/file_{i:03d}.txt" for i in range(args.small)]
+
+        def fetch_all(base):
+            def one(name):
+                subprocess.run(["curl", "-sf", "-o", "/dev/null", f"{base}/{name}"], check=True)
+            with ThreadPoolExecutor(8) as ex:
+                list(ex.map(one, names))
+
+        static_port = free_port()
+        static = subprocess.Popen([PY, "-m", "http.server", str(static_port), "--bind", "127.0.0.1", "-d", str(files)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        t_serve, _ = timed(lambda: fetch_all(f"{endpoint}/bench/repo/resolve/main"), args.repeat)
+        t_static, _ = timed(lambda: fetch_all(f"http://127.0.0.1:{static_port}"), args.repeat)
+        static.terminate()
+        server.terminate()
+        mb = args.large_mb + sum((files / n).stat().st_size for n in names[1:]) / 1e6
+        print(f"repository: 1 x {args.large_mb} MB + {args.small} small files ({mb:.0f} MB), loopback, median of {args.repeat}")
+        print(f"python -c 'import huggingface_hub' alone: {py_start:.2f} s")
+        print(f"snapshot download from hub serve: hfcpp {t_hfcpp:.2f} s, huggingface_hub {t_hf:.2f} s "
+              f"(hfcpp {t_hf / t_hfcpp:.2f}x faster; runs {['%.2f' % t for t in all_hfcpp]} / {['%.2f' % t for t in all_hf]})")
+        print(f"raw serving, 8 curl clients: hub serve {t_serve:.2f} s ({mb / t_serve:.0f} MB/s), "
+              f"python -m http.server {t_static:.2f} s ({mb / t_static:.0f} MB/s)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
