@@ -92,7 +92,10 @@ std::vector<LocalFile> collect(const std::string& local_path, const std::string&
   HFCPP_CHECK(detail::path_exists(local_path), ErrorCode::NotFound, "[hub] upload: '{}' does not exist", local_path);
   if (detail::is_regular_file(local_path)) {
     std::string dest = path_in_repo.empty() ? fs::path(local_path).filename().string() : path_in_repo;
-    files.push_back({local_path, dest});
+    LocalFile f;
+    f.local = local_path;
+    f.in_repo = dest;
+    files.push_back(std::move(f));
   } else {
     std::string prefix = path_in_repo;
     while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
@@ -100,7 +103,10 @@ std::vector<LocalFile> collect(const std::string& local_path, const std::string&
       if (!e.is_regular_file()) continue;
       std::string rel = fs::relative(e.path(), local_path).generic_string();
       if (rel.rfind(".git/", 0) == 0 || rel.rfind(".cache/huggingface/", 0) == 0) continue;
-      files.push_back({e.path().string(), prefix.empty() ? rel : prefix + "/" + rel});
+      LocalFile f;
+      f.local = e.path().string();
+      f.in_repo = prefix.empty() ? rel : prefix + "/" + rel;
+      files.push_back(std::move(f));
     }
   }
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.in_repo < b.in_repo; });

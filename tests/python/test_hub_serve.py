@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -344,3 +345,25 @@ HfApi().upload_file(path_or_fileobj=b'one', path_in_repo='f.txt', repo_id='org/s
         assert not (root / "blobs" / "ab").exists()
     finally:
         server.kill()
+
+
+def test_web_pages_in_headless_chromium(published, tmp_path):
+    """The same pages rendered by a real browser (Debian's chromium, --dump-dom)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        pytest.skip("chromium is not installed (scripts/setup installs it): HTML checked by test_web_pages only")
+    s = published["server"]
+
+    def dom(url):
+        r = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                            f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", url],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr[-2000:]
+        return r.stdout
+
+    index = dom(s.url + "/?search=tiny&license=mit")
+    assert 'href="/org/tiny"' in index and 'id="repos"' in index
+    assert 'href="/org/tiny"' not in dom(s.url + "/?search=nomatch")
+    page = dom(s.url + "/org/tiny")
+    assert "<h1>Tiny model</h1>" in page and "<em>test</em>" in page and "weights.bin" in page
+    assert "11.5 MB" in page and "license:mit" in page

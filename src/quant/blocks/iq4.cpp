@@ -35,21 +35,23 @@ float fit_iq4_block(const float* x, const float* w, int n, uint8_t* idx) {
     return 0.0f;
   }
   float best_scale = vmax / kIq4Values[0], best_metric = -1.0f;
+  uint8_t trial[256];
   for (int itry = -7; itry <= 7; ++itry) {
     const float inv = (static_cast<float>(itry) + kIq4Values[0]) / vmax;
     float sumqx = 0.0f, sumq2 = 0.0f;
     for (int j = 0; j < n; ++j) {
-      const float q = kIq4Values[nearest_code(inv * x[j])];
+      trial[j] = static_cast<uint8_t>(nearest_code(inv * x[j]));
+      const float q = kIq4Values[trial[j]];
       sumqx += w[j] * q * x[j];
       sumq2 += w[j] * q * q;
     }
+    // Keep the codes the scale was fitted to (re-rounding with 1/scale can only move away).
     if (sumq2 > 0.0f && sumqx * sumqx > best_metric * sumq2) {
       best_scale = sumqx / sumq2;
       best_metric = sumqx * sumqx / sumq2;
+      std::copy(trial, trial + n, idx);
     }
   }
-  const float inv = best_scale != 0.0f ? 1.0f / best_scale : 0.0f;
-  for (int j = 0; j < n; ++j) idx[j] = static_cast<uint8_t>(nearest_code(inv * x[j]));
   return best_scale;
 }
 
@@ -78,10 +80,10 @@ void dequantize_iq4_nl(const void* src, float* dst, int64_t n) {
 }
 void quantize_iq4_nl(const float* x, void* dst, int64_t n, const float* importance) {
   auto* b = static_cast<BlockIQ4_NL*>(dst);
-  const float sigma2 = 2.0f * mean_square(x, static_cast<int>(n));
   float w[kQK];
   uint8_t idx[kQK];
   for (int64_t i = 0; i < n / kQK; ++i, x += kQK) {
+    const float sigma2 = 2.0f * mean_square(x, kQK);  // per block, as llama.cpp
     block_weights(x, importance ? importance + i * kQK : nullptr, kQK, sigma2, w);
     b[i].d = to_fp16(fit_iq4_block(x, w, kQK, idx));
     for (int j = 0; j < 16; ++j) b[i].qs[j] = static_cast<uint8_t>(idx[j] | (idx[j + 16] << 4));
@@ -124,10 +126,10 @@ void dequantize_iq4_xs(const void* src, float* dst, int64_t n) {
 }
 void quantize_iq4_xs(const float* x, void* dst, int64_t n, const float* importance) {
   auto* b = static_cast<BlockIQ4_XS*>(dst);
-  const float sigma2 = 2.0f * mean_square(x, static_cast<int>(n));
   float w[kQKK], scales[8];
   uint8_t idx[kQKK];
   for (int64_t i = 0; i < n / kQKK; ++i, x += kQKK) {
+    const float sigma2 = 2.0f * mean_square(x, kQKK);  // per super-block, as llama.cpp
     block_weights(x, importance ? importance + i * kQKK : nullptr, kQKK, sigma2, w);
     float max_scale = 0.0f, amax_scale = 0.0f;
     for (int j = 0; j < 8; ++j) {

@@ -3,7 +3,7 @@
 // weighted least squares, and the fit with the least weighted squared error kept; the sub-block
 // scales are then quantized against one f16 super-block scale and the values re-rounded with the
 // scales actually stored. Weights: importance[i] * sqrt(sigma2 + x[i]^2) with an imatrix
-// (sigma2 = 2 * mean square of the row), else llama.cpp's per-format defaults.
+// (sigma2 = 2 * mean square of the super-block), else llama.cpp's per-format defaults.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -200,10 +200,10 @@ template <class Block, class Body>
 void for_each_superblock(const float* x, void* dst, int64_t n, const float* importance, DefaultWeight kind,
                          Body&& body) {
   auto* b = static_cast<Block*>(dst);
-  const float sigma2 = 2.0f * mean_square(x, n);
   float w[kQKK];
   int L[kQKK];
   for (int64_t i = 0; i < n / kQKK; ++i, x += kQKK) {
+    const float sigma2 = 2.0f * mean_square(x, kQKK);  // per super-block, as llama.cpp
     make_weights(x, importance ? importance + i * kQKK : nullptr, kQKK, sigma2, kind, w);
     std::memset(&b[i], 0, sizeof(Block));
     body(b[i], x, w, L);
