@@ -86,6 +86,12 @@ int main(int argc, char** argv) {
       for (const std::string& name : split(types)) {
         const auto type = quant::parse_ggml_type(name);
         if (!type) continue;
+        if (k % quant::ggml_type_info(*type).block_size != 0) {  // llama.cpp falls back to another type here
+          std::printf("%-6s %2lld %6lld %6lld   (K is not a multiple of the %u-element block)\n", name.c_str(),
+                      static_cast<long long>(m), static_cast<long long>(k), static_cast<long long>(n),
+                      quant::ggml_type_info(*type).block_size);
+          continue;
+        }
         const auto qw = quant::QuantizedTensor::quantize_from(w, *type);
         std::vector<float> y(static_cast<size_t>(m * n));
         const double t = time_per_call([&] { quant::linear_f32(x.data<float>(), m, qw, y.data()); }, seconds);
@@ -96,5 +102,6 @@ int main(int argc, char** argv) {
       }
     }
   }
+  std::fflush(stdout);
   return 0;
 }

@@ -92,6 +92,13 @@ RepoKey key_from_body(const core::Json& j) {
   return key;
 }
 
+// huggingface_hub 0.x sends "private": bool, 1.x "visibility": "private" | "public".
+std::optional<bool> requested_private(const core::Json& j) {
+  if (j.contains("visibility") && j["visibility"].is_string()) return j["visibility"].get<std::string>() != "public";
+  if (j.contains("private") && j["private"].is_boolean()) return j["private"].get<bool>();
+  return std::nullopt;
+}
+
 void handle_create(Call& call) {
   core::Json j = body_json(call);
   RepoKey key = key_from_body(j);
@@ -99,7 +106,7 @@ void handle_create(Call& call) {
     if (call.who.grant == nullptr) fail(401, "", "A token with write access is required to create " + key.id);
     fail(403, "", fmt::format("The token '{}' may not create {}", call.who.name(), key.id));
   }
-  bool is_private = j.value("private", false);
+  bool is_private = requested_private(j).value_or(false);
   if (call.ctx.store.repo(key)) {
     call.res.set_header("X-Error-Message", "You already created this repo");
     send_json(call.res, {{"error", "You already created this " + std::string(hub::repo_type_name(key.type)) + " repo"},
@@ -374,7 +381,7 @@ bool handle_write_api(Call& call) {
   if (verb == "settings" && method == "PUT") {
     require_repo(call, key, true);
     core::Json j = body_json(call);
-    if (j.contains("private") && j["private"].is_boolean()) call.ctx.store.set_private(key, j["private"].get<bool>());
+    if (auto p = requested_private(j)) call.ctx.store.set_private(key, *p);
     send_json(call.res, core::Json::object());
     return true;
   }

@@ -173,9 +173,11 @@ void RepoStore::load_all() {
           std::string refs_path = dir.path().string() + "/refs.json";
           if (path_exists(refs_path)) {
             core::Json refs = core::parse_json(read_small_file(refs_path), refs_path);
-            for (const auto& [k, v] : refs.value("branches", core::Json::object()).items())
-              st.branches[k] = v.get<std::string>();
-            for (const auto& [k, v] : refs.value("tags", core::Json::object()).items()) st.tags[k] = v.get<std::string>();
+            // Named locals: a temporary's items() would dangle in the range-for.
+            const core::Json branches = refs.value("branches", core::Json::object());
+            const core::Json tags = refs.value("tags", core::Json::object());
+            for (const auto& [k, v] : branches.items()) st.branches[k] = core::json_string(branches, k, refs_path);
+            for (const auto& [k, v] : tags.items()) st.tags[k] = core::json_string(tags, k, refs_path);
           }
           std::string stats_path = dir.path().string() + "/stats.json";
           if (path_exists(stats_path)) {
@@ -189,7 +191,7 @@ void RepoStore::load_all() {
           st.last_modified_ms = st.created_ms;
           refresh_card(st);
           repos_[st.key] = std::move(st);
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {
           HFCPP_LOG_WARN("[hub serve] skipping repository folder '{}': {}", dir.path().string(), e.what());
         }
       }

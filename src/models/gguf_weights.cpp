@@ -1,10 +1,11 @@
 // GgufWeights::load: a GGUF tensor as the Hugging Face checkpoint holds it. Rows of llama's q/k
 // projections are moved back from llama.cpp's interleaved rotary layout (on the raw bytes, so it
-// works for every type: ggml rows are independent), then block types are dequantized to f32.
+// works for every type: ggml rows are independent), then block types are dequantized to f32 by
+// quant::dequantize.
 #include <cstring>
 
 #include "hfcpp/core/error.h"
-#include "hfcpp/tensor/half.h"
+#include "hfcpp/quant/quant.h"
 #include "models/gguf_source.h"
 
 namespace hfcpp::models {
@@ -19,47 +20,12 @@ bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-// Stopgap dequantizers for the block types of common llama.cpp files (Q8_0, Q4_0, Q4_1), as
-// ggml's dequantize_row_*: replace with the quant module's dequantize when it lands.
-float f16_at(const std::byte* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return tensor::f16_to_f32(h);
-}
-
+// Every block type the quant module dequantizes (bit-identical to gguf-py's dequantize).
 void dequantize_blocks(GgmlType type, const std::byte* src, float* dst, uint64_t n, const std::string& name) {
-  const uint64_t blocks = n / 32;
-  switch (type) {
-    case GgmlType::Q8_0:  // f16 d, 32 x int8
-      for (uint64_t b = 0; b < blocks; ++b, src += 34, dst += 32) {
-        const float d = f16_at(src);
-        for (int i = 0; i < 32; ++i) dst[i] = d * static_cast<float>(static_cast<int8_t>(src[2 + i]));
-      }
-      return;
-    case GgmlType::Q4_0:  // f16 d, 16 bytes of nibbles: low nibbles are elements 0..15
-      for (uint64_t b = 0; b < blocks; ++b, src += 18, dst += 32) {
-        const float d = f16_at(src);
-        for (int i = 0; i < 16; ++i) {
-          const auto q = static_cast<uint8_t>(src[2 + i]);
-          dst[i] = d * static_cast<float>((q & 0x0F) - 8);
-          dst[i + 16] = d * static_cast<float>((q >> 4) - 8);
-        }
-      }
-      return;
-    case GgmlType::Q4_1:  // f16 d, f16 m, 16 bytes of nibbles
-      for (uint64_t b = 0; b < blocks; ++b, src += 20, dst += 32) {
-        const float d = f16_at(src), m = f16_at(src + 2);
-        for (int i = 0; i < 16; ++i) {
-          const auto q = static_cast<uint8_t>(src[4 + i]);
-          dst[i] = d * static_cast<float>(q & 0x0F) + m;
-          dst[i + 16] = d * static_cast<float>(q >> 4) + m;
-        }
-      }
-      return;
-    default:
-      HFCPP_THROW(ErrorCode::Unsupported, "[models] GGUF tensor '{}' has type {}, which cannot be dequantized yet",
-                  name, quant::ggml_type_info(type).name);
-  }
+  HFCPP_CHECK(quant::can_dequantize(type), ErrorCode::Unsupported,
+              "[models] GGUF tensor '{}' has type {}, which hfcpp cannot dequantize yet", name,
+              quant::ggml_type_info(type).name);
+  quant::dequantize(type, src, dst, static_cast<int64_t>(n));
 }
 
 // gguf row h*hd + 2*i + j holds HF row h*hd + j*hd/2 + i (the inverse of LlamaModel.permute).

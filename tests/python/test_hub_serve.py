@@ -233,9 +233,14 @@ def test_tree_pagination(published):
     st, headers, body = http("GET", f"{s.url}/api/models/org/tiny/tree/main?recursive=true&limit=2")
     page1 = json.loads(body)
     assert st == 200 and len(page1) == 2 and 'rel="next"' in headers["Link"]
-    nxt = re.search(r"<([^>]+)>", headers["Link"]).group(1)
-    rest = json.loads(http("GET", nxt)[2])
-    paths = [e["path"] for e in page1 + rest]
+    entries, pages = list(page1), 1
+    while "Link" in headers:
+        nxt = re.search(r"<([^>]+)>", headers["Link"]).group(1)
+        st, headers, body = http("GET", nxt)
+        entries += json.loads(body)
+        pages += 1
+    paths = [e["path"] for e in entries]
+    assert pages == 3 and len(paths) == len(set(paths)) == 6
     assert "weights.bin" in paths and "sub" in paths and "sub/notes.txt" in paths
 
 
