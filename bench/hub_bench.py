@@ -94,7 +94,7 @@ def main():
 
         def fetch_all(base):
             # One curl process, 8 transfers at a time (connections reused), so the server is measured.
-            cmd = ["curl", "-sf", "--parallel", "--parallel-max", "8"]
+            cmd = ["curl", "-sf", "--no-progress-meter", "--parallel", "--parallel-max", "8"]
             for name in names:
                 cmd += ["-o", "/dev/null", f"{base}/{name}"]
             subprocess.run(cmd, check=True)
