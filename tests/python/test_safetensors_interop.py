@@ -296,4 +296,4 @@ def test_inspect_help_and_missing_path(tmp_path):
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF\x03\x00\x00\x00")
     r = run([HFCPP, "inspect", gguf])
-    assert r.returncode == 1 and "GGUF" in r.stderr
+    assert r.returncode == 1 and "[gguf]" in r.stderr and "truncated" in r.stderr
