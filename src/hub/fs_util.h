@@ -37,6 +37,9 @@ void write_file_replace(const std::string& path, const std::string& contents);
 void make_symlink(const std::string& target, const std::string& link);
 void remove_tree(const std::string& path);
 
+// Lower-case hex of raw bytes (digests, random ids).
+std::string hex_lower(const unsigned char* data, size_t size);
+
 // Streaming sha256 (OpenSSL EVP).
 class Sha256 {
  public:

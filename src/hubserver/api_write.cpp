@@ -35,13 +35,7 @@ std::string ticket_for(const ServerContext& ctx, const std::string& oid, uint64_
   unsigned int len = 0;
   HMAC(EVP_sha256(), ctx.secret.data(), static_cast<int>(ctx.secret.size()),
        reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), md, &len);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return hub::detail::hex_lower(md, len);
 }
 
 void check_ticket(const Call& call, const std::string& oid, uint64_t& size) {

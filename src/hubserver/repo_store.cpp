@@ -35,14 +35,9 @@ void fsync_path(const std::string& path, bool directory) {
 
 std::string random_hex(size_t bytes) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes; ++i) {
-    unsigned v = static_cast<unsigned>(rng() & 0xff);
-    out += kHex[v >> 4];
-    out += kHex[v & 15];
-  }
-  return out;
+  std::string raw(bytes, '\0');
+  for (auto& c : raw) c = static_cast<char>(rng() & 0xff);
+  return hub::detail::hex_lower(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
 }
 
 core::Json commit_to_json(const Commit& c) {
@@ -92,13 +87,7 @@ std::string sha1_hex(const std::string& bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha1(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
+  return hub::detail::hex_lower(md, len);
 }
 
 std::string git_blob_oid(const std::string& bytes) {
