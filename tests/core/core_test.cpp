@@ -12,6 +12,7 @@
 #include "hfcpp/core/mapped_file.h"
 #include "hfcpp/core/progress.h"
 #include "hfcpp/core/thread_pool.h"
+#include "temp_path.h"
 
 using namespace hfcpp;
 using namespace hfcpp::core;
@@ -68,7 +69,7 @@ TEST(ThreadPool, RethrowsFirstException) {
 }
 
 TEST(MappedFile, MapsBytesAndReportsMissingFiles) {
-  std::string path = ::testing::TempDir() + "/hfcpp_mapped.bin";
+  std::string path = hfcpp::testing::unique_temp_path("mapped.bin");
   {
     std::ofstream out(path, std::ios::binary);
     out << "hello";
@@ -87,7 +88,7 @@ TEST(MappedFile, MapsBytesAndReportsMissingFiles) {
 }
 
 TEST(MappedFile, EmptyFile) {
-  std::string path = ::testing::TempDir() + "/hfcpp_empty.bin";
+  std::string path = hfcpp::testing::unique_temp_path("empty.bin");
   { std::ofstream out(path, std::ios::binary); }
   auto f = MappedFile::open(path);
   EXPECT_EQ(f->size(), 0u);

@@ -13,6 +13,7 @@
 #include "hfcpp/models/auto_model.h"
 #include "hfcpp/models/causal_lm.h"
 #include "tolerance.h"
+#include "temp_path.h"
 
 using namespace hfcpp;
 using hfcpp::models::KvCacheKind;
@@ -147,7 +148,7 @@ INSTANTIATE_TEST_SUITE_P(Tiny, DecoderParity, ::testing::ValuesIn(all_cases()),
 namespace {
 
 std::string copy_model(const std::string& name, const std::string& tag) {
-  const std::string dir = ::testing::TempDir() + "/hfcpp_decoder_" + name + "_" + tag;
+  const std::string dir = hfcpp::testing::unique_temp_path("decoder_" + name + "_" + tag);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   for (const char* f : {"config.json", "model.safetensors"})

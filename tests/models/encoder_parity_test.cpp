@@ -12,6 +12,7 @@
 #include "hfcpp/formats/safetensors.h"
 #include "hfcpp/models/auto_model.h"
 #include "tolerance.h"
+#include "temp_path.h"
 
 using namespace hfcpp;
 using hfcpp::tensor::Tensor;
@@ -85,7 +86,7 @@ std::vector<Case> all_cases() {
 INSTANTIATE_TEST_SUITE_P(Tiny, EncoderParity, ::testing::ValuesIn(all_cases()), case_name);
 
 TEST(EncoderLoading, UnknownModelTypeListsSupportedOnes) {
-  std::string dir = ::testing::TempDir() + "/hfcpp_unknown_model";
+  std::string dir = hfcpp::testing::unique_temp_path("unknown_model");
   std::filesystem::create_directories(dir);
   { std::ofstream(dir + "/config.json") << R"({"model_type": "not-a-model"})"; }
   try {
@@ -99,7 +100,7 @@ TEST(EncoderLoading, UnknownModelTypeListsSupportedOnes) {
 }
 
 TEST(EncoderLoading, PickleCheckpointRefusedWithReason) {
-  std::string dir = ::testing::TempDir() + "/hfcpp_pickle_model";
+  std::string dir = hfcpp::testing::unique_temp_path("pickle_model");
   std::filesystem::create_directories(dir);
   { std::ofstream(dir + "/config.json") << R"({"model_type": "bert", "vocab_size": 10})"; }
   { std::ofstream(dir + "/pytorch_model.bin") << "PK"; }
@@ -114,7 +115,7 @@ TEST(EncoderLoading, PickleCheckpointRefusedWithReason) {
 TEST(EncoderLoading, WrongShapeNamesTheTensor) {
   // A config that disagrees with the weights: every mis-shaped tensor is reported in one error.
   std::string src = std::string(HFCPP_SOURCE_DIR) + "/tests/models/tiny/bert/base";
-  std::string dir = ::testing::TempDir() + "/hfcpp_bad_shape_model";
+  std::string dir = hfcpp::testing::unique_temp_path("bad_shape_model");
   std::filesystem::create_directories(dir);
   std::filesystem::copy_file(src + "/model.safetensors", dir + "/model.safetensors",
                              std::filesystem::copy_options::overwrite_existing);

@@ -4,6 +4,7 @@
 
 #include "hfcpp/tensor/ops/matmul.h"
 #include "quant/quant_test_util.h"
+#include "temp_path.h"
 
 namespace hfcpp::testing {
 namespace {
@@ -90,7 +91,7 @@ TEST(QuantLinear, RejectsMismatchedK) {
 }
 
 TEST(QuantizedTensor, BorrowedBytesAreBoundsChecked) {
-  const std::string path = ::testing::TempDir() + "/quant_borrow.bin";
+  const std::string path = unique_temp_path("quant_borrow.bin");
   const auto w = make_weight(GgmlType::Q4_0, 4, 64, 1);
   core::write_file_atomic(path, std::string(reinterpret_cast<const char*>(w.data()), w.nbytes()));
   auto file = core::MappedFile::open(path);

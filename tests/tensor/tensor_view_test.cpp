@@ -8,6 +8,7 @@
 #include "hfcpp/core/mapped_file.h"
 #include "hfcpp/tensor/tensor.h"
 #include "test_util.h"
+#include "temp_path.h"
 
 namespace hfcpp::testing {
 namespace {
@@ -119,7 +120,7 @@ TEST(TensorView, ViewsRejectOutOfBoundsStorage) {
 class BorrowedStorage : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = ::testing::TempDir() + "/hfcpp_borrow_test.bin";
+    path_ = unique_temp_path("borrow.bin");
     std::ofstream f(path_, std::ios::binary);
     std::vector<float> v{1, 2, 3, 4, 5, 6, 7, 8};
     f.write(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));

@@ -10,6 +10,7 @@
 #include "hfcpp/core/error.h"
 #include "hfcpp/tokenizers/tokenizer.h"
 #include "hfcpp/tokenizers/trainer.h"
+#include "temp_path.h"
 
 namespace hfcpp::tokenizers {
 namespace {
@@ -61,7 +62,7 @@ TEST(UnigramTrainer, MatchesReferencePieces) {
   if (!std::filesystem::exists(corpus())) GTEST_SKIP() << "shared corpus not found";
   core::Json want = golden("unigram.json.gz");
   ASSERT_FALSE(want.is_null());
-  std::string head = ::testing::TempDir() + "/unigram_head.txt";
+  std::string head = hfcpp::testing::unique_temp_path("unigram_head.txt");
   {
     std::ifstream in(corpus(), std::ios::binary);
     std::ofstream out(head, std::ios::binary);
@@ -114,7 +115,7 @@ TEST(Trainer, BadInputIsAnError) {
   TrainerOptions o;
   EXPECT_THROW(train_tokenizer({}, o), Error);
   EXPECT_THROW(train_tokenizer({"/nonexistent/file.txt"}, o), Error);
-  std::string bad = ::testing::TempDir() + "/bad_utf8.txt";
+  std::string bad = hfcpp::testing::unique_temp_path("bad_utf8.txt");
   std::ofstream(bad) << "ok\n\xff\xfe\n";
   try {
     train_tokenizer({bad}, o);
