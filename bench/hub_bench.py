@@ -5,8 +5,13 @@ Publishes a repository with one large file (--large-mb, default 200 MB here; the
 is 500 MB) and 200 small files (1-8 kB) to `hfcpp hub serve`, then times with fresh caches:
   1. hfcpp download (snapshot)            vs  huggingface_hub.snapshot_download, both from hub serve;
   2. raw file serving, one curl with 8 parallel transfers: hub serve's /resolve vs `python -m http.server`
-     over the same files (a plain static server).
-Usage: .venv/bin/python bench/hub_bench.py [--large-mb 200] [--small 200] [--repeat 3]
+     over the same files (a plain static server);
+  3. huggingface_hub's own HTTP download (file_download.http_get, 8 threads) of every file: hub serve vs
+     the static server (http.server cannot answer the resolve API, so these are plain file GETs);
+  4. 8 concurrent clients (8 curl processes, each fetching the large file): aggregate loopback
+     throughput of hub serve vs the static server.
+All figures of one run come from the same machine state, so compare ratios rather than seconds.
+Usage: .venv/bin/python bench/hub_bench.py [--large-mb 500] [--small 200] [--repeat 3]
 """
 
 import argparse
@@ -49,7 +54,7 @@ def timed(fn, repeat):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--large-mb", type=int, default=200)
+    ap.add_argument("--large-mb", type=int, default=500)
     ap.add_argument("--small", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -103,8 +108,33 @@ def main():
         static = subprocess.Popen([PY, "-m", "http.server", str(static_port), "--bind", "127.0.0.1", "-d", str(files)],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)
-        t_serve, _ = timed(lambda: fetch_all(f"{endpoint}/bench/repo/resolve/main"), args.repeat)
-        t_static, _ = timed(lambda: fetch_all(f"http://127.0.0.1:{static_port}"), args.repeat)
+        resolve_base, static_base = f"{endpoint}/bench/repo/resolve/main", f"http://127.0.0.1:{static_port}"
+        t_serve, _ = timed(lambda: fetch_all(resolve_base), args.repeat)
+        t_static, _ = timed(lambda: fetch_all(static_base), args.repeat)
+
+        def hf_http_get_all(base):
+            code = f"""
+import os, tempfile
+from concurrent.futures import ThreadPoolExecutor
+from huggingface_hub.file_download import http_get
+names = {names!r}
+def one(name):
+    with tempfile.TemporaryFile(dir={str(work)!r}) as f:
+        http_get({base!r} + '/' + name, f)
+with ThreadPoolExecutor(8) as ex:
+    list(ex.map(one, names))
+"""
+            subprocess.run([PY, "-c", code], env=env_for(endpoint, home), check=True)
+
+        t_hf_serve, _ = timed(lambda: hf_http_get_all(resolve_base), args.repeat)
+        t_hf_static, _ = timed(lambda: hf_http_get_all(static_base), args.repeat)
+
+        def eight_clients(base):
+            procs = [subprocess.Popen(["curl", "-sf", "-o", "/dev/null", f"{base}/model.safetensors"]) for _ in range(8)]
+            assert all(p.wait() == 0 for p in procs)
+
+        t_8_serve, _ = timed(lambda: eight_clients(resolve_base), args.repeat)
+        t_8_static, _ = timed(lambda: eight_clients(static_base), args.repeat)
         static.terminate()
         server.terminate()
         mb = args.large_mb + sum((files / n).stat().st_size for n in names[1:]) / 1e6
@@ -114,6 +144,11 @@ def main():
               f"(hfcpp {t_hf / t_hfcpp:.2f}x faster; runs {['%.2f' % t for t in all_hfcpp]} / {['%.2f' % t for t in all_hf]})")
         print(f"raw serving, curl --parallel-max 8: hub serve {t_serve:.2f} s ({mb / t_serve:.0f} MB/s), "
               f"python -m http.server {t_static:.2f} s ({mb / t_static:.0f} MB/s)")
+        print(f"huggingface_hub http_get x8 threads, all files: from hub serve {t_hf_serve:.2f} s ({mb / t_hf_serve:.0f} MB/s), "
+              f"from python -m http.server {t_hf_static:.2f} s ({mb / t_hf_static:.0f} MB/s)")
+        big = 8 * args.large_mb * 1.048576
+        print(f"8 concurrent curl clients x {args.large_mb} MB: hub serve {t_8_serve:.2f} s ({big / t_8_serve:.0f} MB/s), "
+              f"python -m http.server {t_8_static:.2f} s ({big / t_8_static:.0f} MB/s)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   for (const auto& shape : shapes) {
     const int64_t k = shape[0], n = shape[1];
     const Tensor w = random_tensor(n, k, 1);
-    for (const int64_t m : {int64_t{1}, int64_t{8}}) {
+    for (const int64_t m : {int64_t{1}, int64_t{8}, int64_t{512}}) {
       const Tensor x = random_tensor(m, k, 2);
       const double f32_time = time_per_call([&] { (void)hfcpp::ops::linear(x, w); }, seconds);
       for (const std::string& name : split(types)) {
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
         const auto qw = quant::QuantizedTensor::quantize_from(w, *type);
         std::vector<float> y(static_cast<size_t>(m * n));
         const double t = time_per_call([&] { quant::linear_f32(x.data<float>(), m, qw, y.data()); }, seconds);
-        std::printf("%-6s %2lld %6lld %6lld %10.1f %9.2f %11.0f %12.1f %8.2fx\n", name.c_str(),
+        std::printf("%-6s %3lld %6lld %6lld %10.1f %9.2f %11.0f %12.1f %8.2fx\n", name.c_str(),
                     static_cast<long long>(m), static_cast<long long>(k), static_cast<long long>(n), t * 1e6,
                     static_cast<double>(qw.nbytes()) / t / 1e9, static_cast<double>(m) / t, f32_time * 1e6,
                     f32_time / t);

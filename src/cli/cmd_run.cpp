@@ -32,7 +32,7 @@ namespace {
 
 struct RunOptions {
   std::string model, prompt, system;
-  std::optional<int64_t> max_new_tokens, top_k, no_repeat_ngram_size, num_beams;
+  std::optional<int64_t> max_new_tokens, min_new_tokens, top_k, no_repeat_ngram_size, num_beams;
   std::optional<double> temperature, top_p, min_p, typical_p, repetition_penalty;
   bool do_sample = false, greedy = false;
   std::optional<uint64_t> seed;
@@ -52,6 +52,7 @@ generation::GenerationConfig make_config(const RunOptions& o, generation::Genera
   if (o.min_p) c.min_p = *o.min_p;
   if (o.typical_p) c.typical_p = *o.typical_p;
   if (o.repetition_penalty) c.repetition_penalty = *o.repetition_penalty;
+  if (o.min_new_tokens) c.min_new_tokens = *o.min_new_tokens;
   if (o.no_repeat_ngram_size) c.no_repeat_ngram_size = *o.no_repeat_ngram_size;
   if (o.num_beams) c.num_beams = *o.num_beams;
   HFCPP_CHECK(!(o.do_sample && o.greedy), ErrorCode::Usage, "[run] --do-sample and --greedy exclude each other");
@@ -77,7 +78,8 @@ core::Json turn_json(const std::string& text, const generation::ChatTurnStats& s
 
 void run(const RunOptions& o) {
   models::LoadOptions load;
-  load.dtype = models::parse_dtype_option(o.dtype);
+  load.quantized_matmuls = o.dtype == "quantized";
+  load.dtype = load.quantized_matmuls ? std::nullopt : models::parse_dtype_option(o.dtype);
   const models::KvCacheKind cache_kind = models::parse_kv_cache_kind(o.cache);
   generation::ModelAssets assets = generation::load_model_assets(o.model);
   const std::string& folder = assets.model_path;
@@ -179,6 +181,7 @@ void register_run(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_option("PROMPT", o->prompt, "One prompt to answer; without it, chat with lines read from stdin");
   cmd->add_option("--system", o->system, "System message (chat templates only)");
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "New tokens at most (default: generation_config, else 256)");
+  cmd->add_option("--min-new-tokens", o->min_new_tokens, "New tokens at least: end-of-sequence is banned before");
   cmd->add_option("--temperature", o->temperature, "Sampling temperature");
   cmd->add_option("--top-k", o->top_k, "Keep the k most likely tokens (0: off)");
   cmd->add_option("--top-p", o->top_p, "Nucleus sampling mass in (0, 1]");
@@ -191,7 +194,8 @@ void register_run(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_flag("--greedy", o->greedy, "Greedy decoding");
   cmd->add_option("--seed", o->seed, "Sampling seed (reproducible answers)");
   cmd->add_option("--cache", o->cache, "KV cache: dynamic|static|sliding|int8|int4")->capture_default_str();
-  cmd->add_option("--dtype", o->dtype, "Weights dtype: auto|f32|bf16")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "Weights dtype: auto|f32|bf16, or quantized (GGUF: block-quantized "
+                  "weights multiplied as they are, llama.cpp's numerics)")->capture_default_str();
   cmd->add_option("--stop", o->stop, "Stop when the answer ends with this text (repeatable)");
   cmd->add_flag("--no-chat-template", o->no_chat_template, "Send the prompt as raw text");
   cmd->add_flag("--json", o->json, "One JSON object per answer: generated_text, token counts, seconds");

@@ -15,10 +15,13 @@ void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_hub(app, global);
   register_upload(app, global);
   register_models(app, global);
+  register_card(app, global);
   register_tokenizer_train(app, global);
   register_logits(app, global);
   register_run(app, global);
   register_quant_debug(app, global);
+  register_quantize(app, global);
+  register_perplexity(app, global);
 }
 
 }  // namespace hfcpp::cli

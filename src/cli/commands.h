@@ -30,9 +30,12 @@ void register_cache(CLI::App& app, GlobalOptions& global);
 void register_hub(CLI::App& app, GlobalOptions& global);
 void register_upload(CLI::App& app, GlobalOptions& global);
 void register_models(CLI::App& app, GlobalOptions& global);
+void register_card(CLI::App& app, GlobalOptions& global);
 void register_tokenizer_train(CLI::App& app, GlobalOptions& global);
 void register_logits(CLI::App& app, GlobalOptions& global);
 void register_run(CLI::App& app, GlobalOptions& global);
 void register_quant_debug(CLI::App& app, GlobalOptions& global);
+void register_quantize(CLI::App& app, GlobalOptions& global);
+void register_perplexity(CLI::App& app, GlobalOptions& global);
 
 }  // namespace hfcpp::cli

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "hfcpp/core/error.h"
-#include "hubserver/card_data.h"
+#include "hfcpp/hub/model_card.h"
 #include "hubserver/server_internal.h"
 
 namespace hfcpp::hubserver::detail {
@@ -89,7 +89,7 @@ core::Json refs_json(const RepoState& st) {
 }  // namespace
 
 std::vector<std::string> repo_tags(const RepoState& st, const Commit* head) {
-  std::vector<std::string> tags = card_tags(st.card);
+  std::vector<std::string> tags = hub::card_tags(st.card);
   if (head != nullptr) {
     auto add = [&](const std::string& t) {
       if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
@@ -133,8 +133,8 @@ core::Json repo_info_json(const Call& call, const RepoState& st, const Commit& c
                      {"usedStorage", used}};
   if (key.type == RepoType::Model) {
     info["modelId"] = key.id;
-    if (auto t = card_field(st.card, "pipeline_tag"); !t.empty()) info["pipeline_tag"] = t;
-    if (auto l = card_field(st.card, "library_name"); !l.empty()) info["library_name"] = l;
+    if (auto t = hub::card_field(st.card, "pipeline_tag"); !t.empty()) info["pipeline_tag"] = t;
+    if (auto l = hub::card_field(st.card, "library_name"); !l.empty()) info["library_name"] = l;
   }
   if (st.card.is_object()) info["cardData"] = st.card;
   (void)call;
@@ -148,8 +148,8 @@ std::vector<RepoState> list_repos(Call& call, RepoType type, const ListQuery& q)
     if (!call.ctx.access.may_read(call.who, st.key, st.is_private)) continue;
     if (!needle.empty() && lower(st.key.id).find(needle) == std::string::npos) continue;
     if (!q.author.empty() && st.key.id.rfind(q.author + "/", 0) != 0) continue;
-    std::vector<std::string> tags = card_tags(st.card);
-    if (!q.pipeline_tag.empty() && card_field(st.card, "pipeline_tag") != q.pipeline_tag) continue;
+    std::vector<std::string> tags = hub::card_tags(st.card);
+    if (!q.pipeline_tag.empty() && hub::card_field(st.card, "pipeline_tag") != q.pipeline_tag) continue;
     bool ok = true;
     for (const auto& f : q.filters)
       if (std::find(tags.begin(), tags.end(), f) == tags.end()) ok = false;

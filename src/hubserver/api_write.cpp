@@ -6,11 +6,13 @@
 #include <openssl/hmac.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "hfcpp/core/error.h"
 #include "hub/fs_util.h"
-#include "hubserver/card_data.h"
+#include "hfcpp/hub/model_card.h"
 #include "hubserver/server_internal.h"
 
 namespace hfcpp::hubserver::detail {
@@ -318,6 +320,20 @@ void handle_lfs_upload(Call& call, const httplib::ContentReader& reader) {
   send_json(call.res, core::Json::object());
 }
 
+bool handle_xet_token(Call& call) {
+  // /api/{type}s/{id}/xet-{read,write}-token/{rev}: this hub stores plain LFS blobs. Downloads never
+  // ask (no X-Xet-Hash header is sent) and huggingface_hub 0.x uploads take the "basic" transfer
+  // the LFS batch answers; huggingface_hub 1.x with hf_xet installed uploads LFS files through Xet
+  // without asking, and gets this message instead of an opaque failure.
+  const auto& s = call.segs;
+  if (s.empty() || s[0] != "api") return false;
+  for (const char* kind : {"xet-read-token", "xet-write-token"})
+    if (std::find(s.begin(), s.end(), kind) != s.end())
+      fail(501, "", "this hub does not speak the Xet protocol (its LFS batch API offers the basic transfer): set "
+                    "HF_HUB_DISABLE_XET=1 for huggingface_hub 1.x with hf_xet installed");
+  return false;
+}
+
 bool handle_write_api(Call& call) {
   const auto& s = call.segs;
   const std::string& method = call.req.method;
@@ -333,6 +349,7 @@ bool handle_write_api(Call& call) {
     return true;
   }
   if (s.empty() || s[0] != "api") return false;
+  if (handle_xet_token(call)) return true;
   if (s.size() == 3 && s[1] == "repos" && s[2] == "create" && method == "POST") {
     handle_create(call);
     return true;
@@ -345,14 +362,20 @@ bool handle_write_api(Call& call) {
     return true;
   }
   if (s.size() == 2 && s[1] == "validate-yaml") {
+    // huggingface_hub's RepoCard.validate: 400 with the errors, else 200 (warnings alone pass).
     core::Json j = body_json(call);
+    core::Json errors = core::Json::array(), warnings = core::Json::array();
     try {
-      parse_card_front_matter(j.value("content", std::string()));
+      hub::ModelCard card = hub::parse_model_card(j.value("content", std::string()));
+      if (j.value("repoType", std::string("model")) == "model")
+        for (const auto& p : hub::validate_model_card(card.metadata)) {
+          core::Json m = {{"message", p.field.empty() ? p.message : p.field + ": " + p.message}};
+          (p.severity == hub::CardProblem::Severity::Error ? errors : warnings).push_back(m);
+        }
     } catch (const Error& e) {
-      send_json(call.res, {{"errors", {{{"message", e.message()}}}}, {"warnings", core::Json::array()}}, 400);
-      return true;
+      errors.push_back({{"message", e.message()}});
     }
-    send_json(call.res, {{"errors", core::Json::array()}, {"warnings", core::Json::array()}});
+    send_json(call.res, {{"errors", errors}, {"warnings", warnings}}, errors.empty() ? 200 : 400);
     return true;
   }
   if (s.size() == 3 && s[1] == "lfs-verify") {

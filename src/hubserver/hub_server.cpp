@@ -181,7 +181,7 @@ struct HubServer::Impl {
     http.set_payload_max_length(size_t{64} << 30);
     http.Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
       serve(req, res, [](Call& c) {
-        if (!c.segs.empty() && c.segs[0] == "api") return handle_read_api(c);
+        if (!c.segs.empty() && c.segs[0] == "api") return handle_xet_token(c) || handle_read_api(c);
         return handle_resolve(c) || handle_web(c);
       });
     });

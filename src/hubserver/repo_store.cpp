@@ -16,7 +16,7 @@
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/log.h"
 #include "hub/fs_util.h"
-#include "hubserver/card_data.h"
+#include "hfcpp/hub/model_card.h"
 
 namespace hfcpp::hubserver {
 namespace fs = std::filesystem;
@@ -198,7 +198,7 @@ void RepoStore::refresh_card(RepoState& st) const {
   auto readme = c->files.find("README.md");
   if (readme == c->files.end() || readme->second.size > (1u << 20)) return;
   try {
-    st.card = parse_card_front_matter(read_small_file(blob_path(readme->second.sha256)));
+    st.card = hub::parse_card_front_matter(read_small_file(blob_path(readme->second.sha256)));
   } catch (const Error&) {
     st.card = nullptr;  // a broken card never hides the repository
   }

@@ -56,6 +56,8 @@ std::string commit_id_or_404(Call& call, const RepoKey& key, const std::string& 
 // Handlers. Each returns false when the path is not theirs.
 bool handle_read_api(Call& call);
 bool handle_write_api(Call& call);
+// Xet token requests: 501 with a message (the hub has no Xet storage).
+bool handle_xet_token(Call& call);
 bool handle_resolve(Call& call);
 bool handle_web(Call& call);
 // PUT of an LFS object (streamed to disk).

@@ -4,7 +4,7 @@
 
 #include "hfcpp/core/error.h"
 #include "hub/fs_util.h"
-#include "hubserver/card_data.h"
+#include "hfcpp/hub/model_card.h"
 #include "hubserver/server_internal.h"
 
 namespace hfcpp::hubserver::detail {
@@ -150,10 +150,10 @@ bool handle_web(Call& call) {
         html_escape(req.get_param_value("license")));
     for (const auto& st : list_repos(call, type, q)) {
       std::string tags;
-      for (const auto& t : card_tags(st.card)) tags += "<span class=\"tag\">" + html_escape(t) + "</span>";
+      for (const auto& t : hub::card_tags(st.card)) tags += "<span class=\"tag\">" + html_escape(t) + "</span>";
       body += fmt::format("<tr class=\"repo\"><td><a href=\"/{}{}\">{}</a>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                           hub::repo_url_prefix(type), html_escape(st.key.id), html_escape(st.key.id),
-                          st.is_private ? " (private)" : "", html_escape(card_field(st.card, "pipeline_tag")),
+                          st.is_private ? " (private)" : "", html_escape(hub::card_field(st.card, "pipeline_tag")),
                           st.downloads, tags);
     }
     body += "</table>";
@@ -180,7 +180,7 @@ bool handle_web(Call& call) {
   auto readme = head->files.find("README.md");
   if (readme != head->files.end() && readme->second.size < (1u << 20)) {
     std::string text = hub::detail::read_small_file(call.ctx.store.blob_path(readme->second.sha256));
-    body += "<h2>Model card</h2><div id=\"card\">" + render_markdown(card_body(text)) + "</div>";
+    body += "<h2>Model card</h2><div id=\"card\">" + render_markdown(hub::card_body(text)) + "</div>";
   }
   call.res.set_content(page(key.id, body), "text/html; charset=utf-8");
   return true;

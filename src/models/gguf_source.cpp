@@ -46,7 +46,7 @@ std::optional<std::string> find_gguf_model(const std::string& path_or_repo_id) {
 }
 
 std::unique_ptr<CausalLM> load_causal_lm_gguf(const std::string& gguf_path, const LoadOptions& options) {
-  WeightSource weights = WeightSource::open_gguf(gguf_path, options.dtype);
+  WeightSource weights = WeightSource::open_gguf(gguf_path, options.dtype, options.quantized_matmuls);
   try {
     // The file is mapped once: config and weights read the same GgufFile.
     const ModelConfig config = config_from_gguf(formats::GgufFile::open(gguf_path));
@@ -55,7 +55,9 @@ std::unique_ptr<CausalLM> load_causal_lm_gguf(const std::string& gguf_path, cons
     HFCPP_CHECK(factory != nullptr, ErrorCode::Unsupported,
                 "[models] GGUF model_type '{}' has no causal LM implementation in hfcpp", model_type);
     HFCPP_LOG_INFO("loading {} causal LM from GGUF {} ({})", model_type, gguf_path,
-                   options.dtype ? tensor::dtype_name(*options.dtype) : "block types dequantized to f32");
+                   options.dtype                ? tensor::dtype_name(*options.dtype)
+                   : options.quantized_matmuls ? "block-quantized matmul weights kept quantized"
+                                                : "block types dequantized to f32");
     return (*factory)(config, weights);
   } catch (Error& e) {
     throw std::move(e).with_context("loading " + gguf_path);

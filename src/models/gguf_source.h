@@ -52,8 +52,13 @@ class GgufWeights {
   // change is needed, block types dequantized to f32, llama's Q/K rows un-permuted; then
   // converted to `dtype` (F32, F16 or BF16) when it differs.
   tensor::Tensor load(std::string_view hf_name, std::optional<tensor::DType> dtype) const;
+  // A 2-d block-quantized weight borrowed from the mapping when quant::linear multiplies by its
+  // type (F32/F16/BF16 and types without a matmul path: nullopt, load() them instead). q/k rows
+  // stay in llama.cpp's order; interleaved_heads says so.
+  std::optional<QuantizedWeight> load_quantized(std::string_view hf_name) const;
 
  private:
+  int64_t permuted_heads(std::string_view hf_name) const;  // 0: rows in HF order
   formats::GgufFile file_;
   std::map<std::string, std::string, std::less<>> by_hf_name_;  // HF name -> GGUF name
   int64_t heads_ = 0, kv_heads_ = 0;

@@ -46,6 +46,28 @@ std::vector<std::byte> unpermute_rows(std::span<const std::byte> bytes, uint64_t
 
 }  // namespace
 
+int64_t GgufWeights::permuted_heads(std::string_view hf_name) const {
+  if (!unpermute_qk_) return 0;
+  if (ends_with(hf_name, "self_attn.q_proj.weight") || ends_with(hf_name, "self_attn.q_proj.bias")) return heads_;
+  if (ends_with(hf_name, "self_attn.k_proj.weight") || ends_with(hf_name, "self_attn.k_proj.bias")) return kv_heads_;
+  return 0;
+}
+
+std::optional<QuantizedWeight> GgufWeights::load_quantized(std::string_view hf_name) const {
+  auto it = by_hf_name_.find(hf_name);
+  if (it == by_hf_name_.end()) return std::nullopt;
+  const formats::GgufTensorInfo& info = file_.tensor_info(it->second);
+  if (info.plain_dtype() || !quant::can_matmul(info.type) || info.ne.size() != 2) return std::nullopt;
+  QuantizedWeight w;
+  w.interleaved_heads = permuted_heads(hf_name);
+  const auto rows = static_cast<int64_t>(info.ne[1]), cols = static_cast<int64_t>(info.ne[0]);
+  HFCPP_CHECK(w.interleaved_heads == 0 || rows % (2 * w.interleaved_heads) == 0, ErrorCode::Format,
+              "[models] GGUF tensor '{}': {} rows cannot be split into {} heads of even size", it->second, rows,
+              w.interleaved_heads);
+  w.tensor = quant::QuantizedTensor(info.type, rows, cols, file_.mapping(), file_.header().data_offset + info.offset);
+  return w;
+}
+
 Tensor GgufWeights::load(std::string_view hf_name, std::optional<DType> dtype) const {
   auto it = by_hf_name_.find(hf_name);
   HFCPP_CHECK(it != by_hf_name_.end(), ErrorCode::NotFound, "[models] no tensor for '{}' in '{}'", hf_name,
@@ -54,11 +76,7 @@ Tensor GgufWeights::load(std::string_view hf_name, std::optional<DType> dtype) c
   const formats::GgufTensorInfo& info = file_.tensor_info(name);
   const tensor::Shape shape = info.shape();
 
-  int64_t permute_heads = 0;
-  if (unpermute_qk_ && (ends_with(hf_name, "self_attn.q_proj.weight") || ends_with(hf_name, "self_attn.q_proj.bias")))
-    permute_heads = heads_;
-  if (unpermute_qk_ && (ends_with(hf_name, "self_attn.k_proj.weight") || ends_with(hf_name, "self_attn.k_proj.bias")))
-    permute_heads = kv_heads_;
+  const int64_t permute_heads = permuted_heads(hf_name);
 
   Tensor t;
   const auto plain = info.plain_dtype();

@@ -12,10 +12,10 @@ WeightSource WeightSource::open(const std::string& path, std::optional<DType> we
   return w;
 }
 
-WeightSource WeightSource::open_gguf(const std::string& path, std::optional<DType> weight_dtype) {
+WeightSource WeightSource::open_gguf(const std::string& path, std::optional<DType> weight_dtype, bool keep_quantized) {
   WeightSource w;
   auto gguf = std::make_shared<const GgufWeights>(formats::GgufFile::open(path));
-  w.state_ = std::make_shared<State>(State{{}, weight_dtype, "", {}, {}, std::move(gguf)});
+  w.state_ = std::make_shared<State>(State{{}, weight_dtype, "", {}, {}, std::move(gguf), keep_quantized});
   return w;
 }
 
@@ -77,6 +77,15 @@ std::optional<Tensor> WeightSource::get_optional(std::string_view name, const Sh
   DType want = kind == WeightKind::Param ? DType::F32 : state_->weight_dtype.value_or(have);
   if (want != DType::F32 && want != DType::BF16 && want != DType::F16) want = DType::F32;
   return state_->checkpoint.tensor(*found, want);
+}
+
+std::optional<QuantizedWeight> WeightSource::get_quantized(std::string_view name, const Shape& expected) const {
+  if (!state_->gguf || !state_->keep_quantized || state_->weight_dtype) return std::nullopt;
+  auto found = resolve(prefix_ + std::string(name));
+  if (!found || state_->gguf->shape(*found) != expected) return std::nullopt;
+  auto q = state_->gguf->load_quantized(*found);
+  if (q) state_->used.insert(*found);
+  return q;
 }
 
 Tensor WeightSource::get(std::string_view name, const Shape& expected, WeightKind kind) const {

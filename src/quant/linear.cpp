@@ -1,6 +1,8 @@
-// quant::linear: activations quantized once per row to the weight's vec_dot_type, then every
-// output is one vec_dot over a weight row streamed from where it lies (mmap or owned). Threads
-// split N (weight rows), so each weight byte is read once per call whatever M is.
+// quant::linear: activations quantized once per row to the weight's vec_dot_type, then outputs
+// are block dots over weight rows streamed from where they lie (mmap or owned). Threads split N
+// (weight rows), so each weight byte is read from memory once per call whatever M is. With several
+// activation rows (prefill) a tile kernel computes kTileRows x kTileActs outputs at once, over
+// chunks of activation rows small enough to stay in cache while the task's weight rows pass.
 #include <algorithm>
 #include <vector>
 
@@ -19,15 +21,41 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   const BlockFormat* act = find_block_format(f->vec_dot_type);
   const size_t act_row_bytes = static_cast<size_t>(ggml_row_bytes(act->type, static_cast<uint64_t>(k)));
   std::vector<std::byte> act_rows(act_row_bytes * static_cast<size_t>(m));
-  for (int64_t i = 0; i < m; ++i) act->from_float(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
+  core::parallel_for(0, m, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) act->from_float(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
+  });
 
   const VecDotFn dot = vec_dot_for(w.type(), core::active_isa());
+  const LinearTileFn tile = m >= kTileActs ? linear_tile_for(w.type(), core::active_isa()) : nullptr;
   // ~64 KiB of weights per task keeps the pool busy without per-task overhead dominating.
-  const int64_t grain = std::max<int64_t>(1, (int64_t{64} << 10) / std::max<size_t>(w.row_bytes(), 1));
+  const int64_t grain = std::max<int64_t>(kTileRows, (int64_t{64} << 10) / std::max<size_t>(w.row_bytes(), 1));
+  // Activation rows per chunk: ~128 KiB, so they stay in L2 while the task's weight rows go by.
+  const int64_t act_chunk =
+      std::max<int64_t>(kTileActs, ((int64_t{128} << 10) / static_cast<int64_t>(std::max<size_t>(act_row_bytes, 1))) /
+                                       kTileActs * kTileActs);
+  const std::byte* acts = act_rows.data();
   core::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const std::byte* wr = w.row(r);
-      for (int64_t i = 0; i < m; ++i) y[i * n + r] = dot(k, wr, act_rows.data() + i * act_row_bytes);
+    if (!tile) {
+      for (int64_t r = begin; r < end; ++r)
+        for (int64_t i = 0; i < m; ++i) y[i * n + r] = dot(k, w.row(r), acts + i * act_row_bytes);
+      return;
+    }
+    float out[kTileRows * kTileActs];
+    for (int64_t i0 = 0; i0 < m; i0 += act_chunk) {
+      const int64_t i1 = std::min(m, i0 + act_chunk);
+      const int64_t i_tiled = i0 + (i1 - i0) / kTileActs * kTileActs;
+      int64_t r = begin;
+      for (; r + kTileRows <= end; r += kTileRows) {
+        for (int64_t i = i0; i < i_tiled; i += kTileActs) {
+          tile(k, w.row(r), w.row_bytes(), acts + i * act_row_bytes, act_row_bytes, out);
+          for (int c = 0; c < kTileActs; ++c)
+            for (int rr = 0; rr < kTileRows; ++rr) y[(i + c) * n + r + rr] = out[c * kTileRows + rr];
+        }
+        for (int64_t i = i_tiled; i < i1; ++i)
+          for (int rr = 0; rr < kTileRows; ++rr) y[i * n + r + rr] = dot(k, w.row(r + rr), acts + i * act_row_bytes);
+      }
+      for (; r < end; ++r)
+        for (int64_t i = i0; i < i1; ++i) y[i * n + r] = dot(k, w.row(r), acts + i * act_row_bytes);
     }
   });
 }

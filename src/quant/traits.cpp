@@ -66,6 +66,16 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
   return f->vec_dot;
 }
 
+LinearTileFn linear_tile_for(GgmlType type, core::Isa isa) {
+  if (isa < core::Isa::Avx2) return nullptr;
+  switch (type) {
+    case T::Q4_0: return avx2::linear_tile_q4_0;
+    case T::Q4_1: return avx2::linear_tile_q4_1;
+    case T::Q8_0: return avx2::linear_tile_q8_0;
+    default: return nullptr;
+  }
+}
+
 bool can_dequantize(GgmlType type) { return find_block_format(type) != nullptr; }
 bool can_quantize(GgmlType type) { return find_block_format(type) != nullptr && type != T::Q8_1; }
 bool can_matmul(GgmlType type) { return find_block_format(type) != nullptr && type != T::Q8_1 && type != T::Q8_K; }

@@ -118,6 +118,37 @@ void NormalizedString::transform(const std::vector<CharChange>& dest, size_t ini
   transform_range(range->first, range->second, dest, initial_offset);
 }
 
+bool NormalizedString::map_ascii(const char (&map)[128]) {
+  for (char c : normalized_)
+    if (static_cast<unsigned char>(c) >= 0x80 || map[static_cast<unsigned char>(c)] == 0) return false;
+  auto range = original_to_normalized(0, original_len_);
+  if (!range || range->first != 0 || range->second != normalized_.size()) return false;
+  for (char& c : normalized_) c = map[static_cast<unsigned char>(c)];
+  return true;
+}
+
+bool NormalizedString::map_each_byte(const std::array<std::string, 256>& to_utf8) {
+  auto range = original_to_normalized(0, original_len_);
+  if (!range || range->first != 0 || range->second != normalized_.size()) return false;
+  std::string text;
+  std::vector<Alignment> aligns;
+  text.reserve(normalized_.size() * 2);
+  aligns.reserve(normalized_.size() * 2);
+  const size_t size = normalized_.size();
+  for (size_t i = 0; i < size;) {
+    size_t n = std::min(utf8::char_len(static_cast<unsigned char>(normalized_[i])), size - i);
+    for (size_t k = 0; k < n; ++k) {
+      const std::string& out = to_utf8[static_cast<unsigned char>(normalized_[i + k])];
+      text += out;
+      aligns.insert(aligns.end(), out.size(), alignments_[k == 0 ? i : i + n - 1]);
+    }
+    i += n;
+  }
+  normalized_ = std::move(text);
+  alignments_ = std::move(aligns);
+  return true;
+}
+
 void NormalizedString::prepend(std::string_view s) {
   if (normalized_.empty()) return;
   size_t i = 0;

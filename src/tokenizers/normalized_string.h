@@ -4,6 +4,7 @@
 // for which original bytes a new, replaced or removed char maps to, so offsets come out equal.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +59,16 @@ class NormalizedString {
                        size_t initial_offset);
   // Over the whole text (the reference's Range::Original(..)).
   void transform(const std::vector<CharChange>& dest, size_t initial_offset);
+
+  // A one-for-one ASCII edit: every byte b becomes map[b], when all bytes are ASCII, none maps
+  // to 0 and the edit would cover the whole text; this is transform() with a 0-change per char,
+  // which keeps the alignments. Returns false and changes nothing otherwise.
+  bool map_ascii(const char (&map)[128]);
+
+  // Every byte b becomes the UTF-8 text to_utf8[b], aligned as the char it belongs to: the
+  // edit ByteLevel makes, as transform() with a 0-change for a char's first byte and +1 for the
+  // others. Returns false and changes nothing when the edit would not cover the whole text.
+  bool map_each_byte(const std::array<std::string, 256>& to_utf8);
 
   // The reference's NormalizedString operations.
   template <class Keep>

@@ -4,6 +4,7 @@
 #include <pcre2.h>
 
 #include "hfcpp/core/error.h"
+#include "tokenizers/regex_unicode.h"
 
 namespace hfcpp::tokenizers {
 
@@ -37,11 +38,13 @@ struct Regex::Impl {
   ~Impl() { pcre2_code_free(code); }
 };
 
-Regex::Regex(std::string_view pattern, std::string_view where)
+Regex::Regex(std::string_view pattern, std::string_view where, bool hand_written)
     : impl_(std::make_unique<Impl>()), pattern_(pattern) {
   int err = 0;
   PCRE2_SIZE err_off = 0;
-  impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+  // Code points newer than PCRE2's Unicode tables join their \p{..} classes, as in the reference.
+  const std::string compiled = regex_unicode::with_newer_code_points(pattern);
+  impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled.data()), compiled.size(),
                               PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &err, &err_off, nullptr);
   if (!impl_->code) {
     PCRE2_UCHAR buf[256];
@@ -50,11 +53,13 @@ Regex::Regex(std::string_view pattern, std::string_view where)
                 err_off, reinterpret_cast<const char*>(buf));
   }
   impl_->jit = pcre2_jit_compile(impl_->code, PCRE2_JIT_COMPLETE) == 0;
+  if (hand_written) known_ = recognize_pattern(pattern);
 }
 
 Regex::~Regex() = default;
 
 void Regex::find_all(std::string_view text, std::vector<ByteRange>& out) const {
+  if (known_ != KnownPattern::None) return find_known_matches(known_, text, out);
   MatchData& md = thread_match_data();
   auto subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t pos = 0;

@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "tokenizers/normalized_string.h"
+#include "tokenizers/regex_known.h"
 
 namespace hfcpp::tokenizers {
 
 class Regex {
  public:
-  // Throws Error(Format) naming `where` when the pattern does not compile.
-  Regex(std::string_view pattern, std::string_view where);
+  // Throws Error(Format) naming `where` when the pattern does not compile. A pattern equal to
+  // a known one (regex_known.h) is matched by hand unless hand_written is false (tests).
+  Regex(std::string_view pattern, std::string_view where, bool hand_written = true);
   ~Regex();
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;
@@ -25,11 +27,13 @@ class Regex {
   // Whole-text match list (matched and unmatched pieces), as Pattern::find_matches.
   std::vector<PatternMatch> find_matches(std::string_view text) const;
   const std::string& pattern() const { return pattern_; }
+  bool is_hand_written() const { return known_ != KnownPattern::None; }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string pattern_;
+  KnownPattern known_ = KnownPattern::None;
 };
 
 // Escapes every regex metacharacter of s (for String patterns).

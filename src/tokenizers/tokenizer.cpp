@@ -23,25 +23,31 @@ void check_utf8(std::string_view text) {
 // Byte offsets -> char offsets over the original text (BytesToCharOffsetConverter).
 class CharOffsets {
  public:
-  explicit CharOffsets(std::string_view text) : map_(text.size()) {
+  explicit CharOffsets(std::string_view text) : size_(text.size()) {
+    ascii_ = std::all_of(text.begin(), text.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
+    if (ascii_) return;  // char index = byte index
+    map_.resize(text.size());
     size_t c = 0;
     for (size_t i = 0; i < text.size();) {
       size_t n = utf8::char_len(static_cast<unsigned char>(text[i]));
-      for (size_t k = 0; k < n && i + k < text.size(); ++k) map_[i + k] = c;
+      for (size_t k = 0; k < n && i + k < text.size(); ++k) map_[i + k] = static_cast<uint32_t>(c);
       i += n;
       ++c;
     }
   }
   Offsets convert(size_t s, size_t e) const {
-    if (s >= map_.size()) return {s, e};
-    size_t start = map_[s];
-    if (e < map_.size()) return {start, map_[e]};
-    size_t last = (e >= 1 && e - 1 < map_.size()) ? map_[e - 1] : start + 1;
+    if (s >= size_) return {s, e};
+    size_t start = char_at(s);
+    if (e < size_) return {start, char_at(e)};
+    size_t last = (e >= 1 && e - 1 < size_) ? char_at(e - 1) : start + 1;
     return {start, last + 1};
   }
 
  private:
-  std::vector<size_t> map_;
+  size_t char_at(size_t byte) const { return ascii_ ? byte : map_[byte]; }
+  size_t size_;
+  bool ascii_ = false;
+  std::vector<uint32_t> map_;
 };
 }  // namespace
 
@@ -94,6 +100,7 @@ Encoding Tokenizer::Impl::encode_single(std::string_view text, uint32_t type_id)
   enc.ids.reserve(n);
   enc.tokens.reserve(n);
   enc.offsets.reserve(n);
+  enc.word_ids.reserve(n);
   for (size_t idx = 0; idx < splits.size(); ++idx) {
     Split& sp = splits[idx];
     const NormalizedString& ns = sp.normalized;
@@ -191,7 +198,11 @@ Encoding Tokenizer::Impl::post_process(Encoding enc, std::optional<Encoding> pai
       encs[i].set_type_ids(static_cast<uint32_t>(i));
     }
     post_processor->process_encodings(encs, add_special);
-    for (const Encoding& e : encs) out.merge_with(e, false);
+    if (encs.size() == 1 && encs[0].overflowing.empty()) {
+      out = std::move(encs[0]);  // what merging it into an empty encoding gives, without copies
+    } else {
+      for (const Encoding& e : encs) out.merge_with(e, false);
+    }
   } else if (encs.size() == 1) {
     out = std::move(encs[0]);
   } else {

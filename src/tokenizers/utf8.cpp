@@ -2,6 +2,8 @@
 
 #include <utf8proc.h>
 
+#include "tokenizers/unicode_ref.h"
+
 namespace hfcpp::tokenizers::utf8 {
 
 namespace {
@@ -83,26 +85,41 @@ bool is_whitespace(char32_t c) {
 }
 
 bool is_punctuation(char32_t c) {
+  bool p;
   switch (category(c)) {
     case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
     case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
     case UTF8PROC_CATEGORY_PO:
-      return true;
+      p = true;
+      break;
     default:
-      return false;
+      p = false;
   }
+  return c < 0x80 ? p : unicode_ref::is_punctuation(c, p);
 }
 
-bool is_mark_nonspacing(char32_t c) { return category(c) == UTF8PROC_CATEGORY_MN; }
+bool is_mark_nonspacing(char32_t c) {
+  bool mn = category(c) == UTF8PROC_CATEGORY_MN;
+  return c < 0x80 ? mn : unicode_ref::is_mark_nonspacing(c, mn);
+}
+
+bool is_combining_mark(char32_t c) {
+  auto k = category(c);
+  bool m = k == UTF8PROC_CATEGORY_MN || k == UTF8PROC_CATEGORY_MC || k == UTF8PROC_CATEGORY_ME;
+  return c < 0x80 ? m : unicode_ref::is_combining_mark(c, m);
+}
 
 bool is_other(char32_t c) {
-  switch (category(c)) {
+  bool other;
+  switch (category(c)) {  // unicode_categories' is_other: not Cn (unassigned)
     case UTF8PROC_CATEGORY_CC: case UTF8PROC_CATEGORY_CF: case UTF8PROC_CATEGORY_CS:
-    case UTF8PROC_CATEGORY_CO: case UTF8PROC_CATEGORY_CN:
-      return true;
+    case UTF8PROC_CATEGORY_CO:
+      other = true;
+      break;
     default:
-      return false;
+      other = false;
   }
+  return c < 0x80 ? other : unicode_ref::is_other(c, other);
 }
 
 bool is_numeric(char32_t c) {
@@ -133,7 +150,7 @@ void to_lowercase(char32_t c, std::u32string& out) {
     out.push_back(0x307);
     return;
   }
-  out.push_back(static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+  out.push_back(unicode_ref::lowercase(c));  // the reference's (newer) case tables
 }
 
 }  // namespace hfcpp::tokenizers::utf8

@@ -72,9 +72,11 @@ std::string decode_lossy(std::string_view bytes);
 // Rust char::is_whitespace (the White_Space property).
 bool is_whitespace(char32_t c);
 // Rust char::is_alphanumeric / is_numeric-like predicates on general categories.
+// The reference's category predicates (its Unicode 8.0 / 9.0 tables, see unicode_ref.h).
 bool is_punctuation(char32_t c);      // Pc Pd Ps Pe Pi Pf Po
 bool is_mark_nonspacing(char32_t c);  // Mn
-bool is_other(char32_t c);            // Cc Cf Cs Co Cn
+bool is_combining_mark(char32_t c);   // Mn Mc Me (StripAccents)
+bool is_other(char32_t c);            // Cc Cf Cs Co (not Cn)
 bool is_numeric(char32_t c);          // Nd Nl No
 bool is_word_char(char32_t c);        // regex \w: alphabetic, Mark, Nd, Pc, Join_Control
 // Full lower-case mapping (may yield two chars for U+0130).

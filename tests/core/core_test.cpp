@@ -1,9 +1,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "hfcpp/core/cpu_features.h"
@@ -66,6 +68,36 @@ TEST(ThreadPool, RethrowsFirstException) {
   std::atomic<int> n{0};
   pool.parallel_for(0, 10, 1, [&](int64_t b, int64_t e) { n += static_cast<int>(e - b); });
   EXPECT_EQ(n.load(), 10);
+}
+
+TEST(ThreadPool, ManyShortRegionsAcrossSpinAndSleep) {
+  // Back-to-back regions hit spinning workers; the pauses outlast the spin so workers also go
+  // to sleep and must be woken. Every region must see all its chunks done before it returns.
+  ThreadPool pool(3);
+  for (int round = 0; round < 400; ++round) {
+    std::vector<int> out(64, 0);
+    pool.parallel_for(0, 64, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) out[i] = round + static_cast<int>(i);
+    });
+    for (int i = 0; i < 64; ++i) ASSERT_EQ(out[i], round + i) << "round " << round;
+    if (round % 50 == 0) std::this_thread::sleep_for(std::chrono::microseconds(3 * ThreadPool::kSpinMicros));
+  }
+}
+
+TEST(ThreadPool, ConcurrentSubmittersAndSlowChunks) {
+  ThreadPool pool(2);
+  std::atomic<int64_t> total{0};
+  auto submit = [&] {
+    for (int i = 0; i < 50; ++i)
+      pool.parallel_for(0, 8, 1, [&](int64_t b, int64_t e) {
+        if (b == 0) std::this_thread::sleep_for(std::chrono::microseconds(300));  // caller sleeps
+        total += e - b;
+      });
+  };
+  std::thread other(submit);
+  submit();
+  other.join();
+  EXPECT_EQ(total.load(), 2 * 50 * 8);
 }
 
 TEST(MappedFile, MapsBytesAndReportsMissingFiles) {

@@ -7,7 +7,7 @@
 
 #include "hfcpp/core/error.h"
 #include "hubserver/access.h"
-#include "hubserver/card_data.h"
+#include "hfcpp/hub/model_card.h"
 #include "hubserver/repo_store.h"
 #include "hubserver/server_internal.h"
 
@@ -94,13 +94,13 @@ TEST(Access, RolesAndPatterns) {
 
 TEST(CardData, FrontMatterAndTags) {
   std::string readme = "---\nlicense: mit\ntags:\n- a\n- b\ndatasets: [squad]\nlibrary_name: transformers\n---\n# Title\n";
-  core::Json card = parse_card_front_matter(readme);
+  core::Json card = hub::parse_card_front_matter(readme);
   EXPECT_EQ(card["license"], "mit");
-  EXPECT_EQ(card_body(readme), "# Title\n");
-  EXPECT_EQ(card_tags(card), (std::vector<std::string>{"transformers", "a", "b", "dataset:squad", "license:mit"}));
-  EXPECT_TRUE(parse_card_front_matter("# no front matter").is_null());
-  EXPECT_THROW(parse_card_front_matter("---\n- a list\n---\n"), Error);
-  EXPECT_THROW(parse_card_front_matter("---\nkey: [unclosed\n---\n"), Error);
+  EXPECT_EQ(hub::card_body(readme), "# Title\n");
+  EXPECT_EQ(hub::card_tags(card), (std::vector<std::string>{"transformers", "a", "b", "dataset:squad", "license:mit"}));
+  EXPECT_TRUE(hub::parse_card_front_matter("# no front matter").is_null());
+  EXPECT_THROW(hub::parse_card_front_matter("---\n- a list\n---\n"), Error);
+  EXPECT_THROW(hub::parse_card_front_matter("---\nkey: [unclosed\n---\n"), Error);
 }
 
 TEST(WebUi, MarkdownIsEscaped) {

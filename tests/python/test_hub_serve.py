@@ -192,6 +192,19 @@ def test_hfcpp_download_and_search(published, tmp_path):
     assert r.returncode == 1 and "not found" in r.stderr
 
 
+def test_card_show_of_a_repo(published, tmp_path):
+    s = published["server"]
+    card = json.loads(hfcpp(s, tmp_path / "h", "card", "show", "org/tiny", "--json", token=READ).stdout)
+    assert card == {"library_name": "transformers", "license": "mit", "pipeline_tag": "text-classification",
+                    "tags": ["tiny"]}
+    r = hfcpp(s, tmp_path / "h", "card", "show", "org/tiny", "--revision", "nope", token=READ, check=False)
+    assert r.returncode == 1 and "hfcpp: error: [hub]" in r.stderr
+    # The server's validate-yaml (ModelCard.validate) applies the same rules.
+    body = json.dumps({"repoType": "model", "content": "---\nlicense: Apache 2.0\n---\n"}).encode()
+    st, _, out = http("POST", f"{s.url}/api/validate-yaml", data=body)
+    assert st == 400 and "did you mean 'apache-2.0'" in json.loads(out)["errors"][0]["message"]
+
+
 def test_tokens_and_listing(published):
     s = published["server"]
     api = s.url + "/api"
@@ -372,3 +385,50 @@ def test_web_pages_in_headless_chromium(published, tmp_path):
     page = dom(s.url + "/org/tiny")
     assert "<h1>Tiny model</h1>" in page and "<em>test</em>" in page and "weights.bin" in page
     assert "11.5 MB" in page and "license:mit" in page
+
+
+TINY_BERT = ROOT / "tests/models/tiny/bert/sequence-classification"
+
+
+@pytest.fixture(scope="module")
+def bert_repo(tmp_path_factory):
+    """huggingface_hub publishes a tiny BERT to `hfcpp hub serve` and downloads it back, both WITHOUT
+    HF_HUB_DISABLE_XET: the server never sends X-Xet-Hash (so downloads take the HTTP path) and its
+    LFS batch answers transfer "basic" (which huggingface_hub 0.x follows). huggingface_hub 1.x with
+    hf_xet installed uploads every LFS file through Xet whatever the server says (_commit_api.
+    _upload_files), except binary file objects, so on 1.x the files go up as open() handles."""
+    base = tmp_path_factory.mktemp("bert")
+    server = Server(base / "root").start()
+    home = base / "home"
+    env = env_for(server, home)
+    env.pop("HF_HUB_DISABLE_XET")
+    code = f"""
+import os, huggingface_hub
+from huggingface_hub import HfApi, CommitOperationAdd, snapshot_download
+api = HfApi()
+api.create_repo('org/bert-tiny')
+folder = {str(TINY_BERT)!r}
+names = sorted(os.listdir(folder))
+if int(huggingface_hub.__version__.split('.')[0]) < 1:
+    api.upload_folder(folder_path=folder, repo_id='org/bert-tiny')
+else:
+    ops = [CommitOperationAdd(path_in_repo=n, path_or_fileobj=open(os.path.join(folder, n), 'rb')) for n in names]
+    api.create_commit('org/bert-tiny', operations=ops, commit_message='tiny bert')
+print(snapshot_download('org/bert-tiny'))
+"""
+    r = subprocess.run([PY, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-3000:]
+    yield {"server": server, "home": home, "snapshot": Path(r.stdout.strip().splitlines()[-1])}
+    server.kill()
+
+
+def test_huggingface_hub_without_disable_xet(bert_repo):
+    check_tree(bert_repo["snapshot"], {p.name: p.read_bytes() for p in TINY_BERT.iterdir()})
+    log = bert_repo["server"].stderr()
+    assert "/info/lfs/objects/batch" in log  # model.safetensors (binary) took the LFS path
+    assert "xet-write-token" not in log and "xet-read-token" not in log
+    st, headers, _ = http("HEAD", bert_repo["server"].url + "/org/bert-tiny/resolve/main/model.safetensors")
+    assert st == 200 and not [h for h in headers if h.lower().startswith("x-xet")]
+    st, headers, _ = http("GET", bert_repo["server"].url + "/api/models/org/bert-tiny/xet-write-token/main")
+    assert st == 501 and "HF_HUB_DISABLE_XET" in headers.get("X-Error-Message", "")
+

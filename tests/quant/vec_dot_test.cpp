@@ -69,6 +69,25 @@ INSTANTIATE_TEST_SUITE_P(TypesIsas, QuantLinear, ::testing::ValuesIn(linear_case
   return std::string(info.param.type) + "_" + core::isa_name(info.param.isa);
 });
 
+// Prefill: many activation rows go through the tile kernels in cache-sized chunks (here more
+// than one chunk, odd N and M leave edge rows for vec_dot); each output row must equal the
+// single-row (decode) result up to f32 summation order.
+TEST(QuantLinear, TiledPrefillMatchesRowByRow) {
+  for (const char* name : {"Q4_0", "Q4_1", "Q8_0"}) {
+    const GgmlType type = quant::parse_ggml_type(name).value();
+    const int64_t m = 2051, n = 7, k = 64;
+    const auto w = make_weight(type, n, k, 5);
+    const Tensor x = random_tensor({m, k}, DType::F32, 11);
+    const auto all = quant::linear(x, w).to_float_vector();
+    for (int64_t i = 0; i < m; i += 97) {
+      const auto row = quant::linear(x.narrow(0, i, 1), w).to_float_vector();
+      for (int64_t r = 0; r < n; ++r)
+        ASSERT_NEAR(all[static_cast<size_t>(i * n + r)], row[static_cast<size_t>(r)], 1e-4)
+            << name << " row " << i << " output " << r;
+    }
+  }
+}
+
 TEST(QuantLinear, BiasAndBatchDims) {
   const auto w = make_weight(GgmlType::Q8_0, 8, 64, 1);
   const Tensor x = random_tensor({2, 3, 64}, DType::F32, 2);

@@ -110,8 +110,11 @@ TEST_P(GemmTest, DecodeShapeAndLongK) {
   check({1, 384, 1536}, false, true, 0);  // GEMV: one token through a linear layer
   check({1, 4097, 3}, false, true, 0);
   check({8, 4097, 5}, false, true, 0);
+  check({5, 64, 13}, false, true, 2);     // k a whole number of split blocks, padded rows
   check({3, 4097, 2}, false, false, 0);
   check({16, 384, 96}, false, true, 0);   // first size above the dot-product path
+  check({32, 100, 21}, false, true, 0);   // bf16 weights: last size of the dot-product path
+  check({33, 100, 21}, false, true, 0);   // and the first above it
 }
 
 TEST_P(GemmTest, MultiThreadedSplitsMatchSingleThreaded) {

@@ -203,6 +203,14 @@ class GgufWriter {
   void add_raw_tensor(std::string name, quant::GgmlType type, const tensor::Shape& shape,
                       std::span<const std::byte> bytes);
 
+  // A tensor known only by name, type and row-major shape: for writers that stream the data
+  // themselves (header_bytes(), then each tensor's bytes zero-padded to alignment()).
+  // serialize() and write() refuse a writer holding such tensors.
+  void add_tensor_info(std::string name, quant::GgmlType type, const tensor::Shape& shape);
+  uint32_t alignment() const { return alignment_; }
+  // Everything before the data section (padded to the alignment).
+  std::string header_bytes() const;
+
   // The whole file image.
   std::string serialize() const;
   // Streams the same bytes to path through a temporary file and rename().
@@ -213,12 +221,13 @@ class GgufWriter {
     std::string name;
     quant::GgmlType type;
     tensor::Shape shape;
-    tensor::Tensor data;  // contiguous; raw tensors are U8 [nbytes]
+    tensor::Tensor data;  // contiguous; raw tensors are U8 [nbytes]; undefined for add_tensor_info
+    uint64_t nbytes = 0;
   };
   uint32_t alignment_ = kGgufDefaultAlignment;
   std::vector<GgufKeyValue> metadata_;
   std::vector<PendingTensor> tensors_;
-  std::string header_bytes() const;
+  void require_data() const;
 };
 
 }  // namespace hfcpp::formats

@@ -18,6 +18,10 @@ struct LoadOptions {
   // Task to load; nullopt = from config.json's architectures[0] (AutoModel semantics: Base if
   // the architecture is not a known head).
   std::optional<EncoderTask> task;
+  // GGUF with dtype nullopt: keep block-quantized matmul weights in the mapping and multiply with
+  // quant::linear (activations rounded to Q8 blocks, as llama.cpp does: its greedy tokens, about
+  // a quarter of the memory). false: dequantize them to f32 at load (transformers' numerics).
+  bool quantized_matmuls = false;
 };
 
 // Parses "auto|f32|bf16|f16" (the CLI's --dtype); throws Usage on anything else.

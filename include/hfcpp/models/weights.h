@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "hfcpp/formats/sharded_safetensors.h"
+#include "hfcpp/quant/quant.h"
 #include "hfcpp/tensor/tensor.h"
 
 namespace hfcpp::models {
@@ -28,12 +29,22 @@ enum class WeightKind {
   Param,   // norms, biases, small vectors: always f32
 };
 
+// A block-quantized matrix as a GGUF file stores it (borrowed from the mapping, no copy).
+// interleaved_heads > 0: its rows are in llama.cpp's interleaved rotary order for that many heads
+// (convert_hf_to_gguf.py's permute of q/k); the layer moves its outputs back to Hugging Face order.
+struct QuantizedWeight {
+  quant::QuantizedTensor tensor;
+  int64_t interleaved_heads = 0;
+};
+
 class WeightSource {
  public:
   // weight_dtype: the dtype for Matmul weights; nullopt keeps each tensor's own dtype.
   static WeightSource open(const std::string& path, std::optional<DType> weight_dtype = std::nullopt);
   // A .gguf file: llama.cpp's tensor names answer to their HF names, block types dequantized.
-  static WeightSource open_gguf(const std::string& path, std::optional<DType> weight_dtype = std::nullopt);
+  // keep_quantized (with weight_dtype nullopt): get_quantized() hands out the block-quantized weights.
+  static WeightSource open_gguf(const std::string& path, std::optional<DType> weight_dtype = std::nullopt,
+                                bool keep_quantized = false);
 
   // The base model's prefix ("bert", "roberta"): names are tried with and without it, since a
   // base model saved alone has no prefix and a head checkpoint loaded as base model has one.
@@ -49,6 +60,11 @@ class WeightSource {
   std::optional<Tensor> get_optional(std::string_view name, const Shape& expected,
                                      WeightKind kind = WeightKind::Matmul) const;
 
+  // The weight kept block-quantized when the source is a GGUF file opened with keep_quantized
+  // and weight_dtype nullopt (auto), and quant::linear multiplies by its type; nullopt otherwise (nothing recorded:
+  // get() then loads it dequantized and reports a missing or mis-shaped tensor).
+  std::optional<QuantizedWeight> get_quantized(std::string_view name, const Shape& expected) const;
+
   // Throws one Format error listing every missing or mis-shaped tensor. Logs unused tensors.
   void check_complete() const;
 
@@ -63,6 +79,7 @@ class WeightSource {
     std::vector<std::string> problems;
     std::set<std::string, std::less<>> used;
     std::shared_ptr<const GgufWeights> gguf;  // set instead of checkpoint for .gguf files
+    bool keep_quantized = false;
   };
   std::optional<std::string> resolve(std::string_view full) const;
   std::shared_ptr<State> state_;

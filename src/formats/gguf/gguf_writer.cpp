@@ -93,7 +93,9 @@ void GgufWriter::add_tensor(std::string name, const tensor::Tensor& t) {
               name, t.dim(), kGgufMaxDims);
   for (const auto& p : tensors_)
     HFCPP_CHECK(p.name != name, ErrorCode::InvalidArgument, "[gguf] duplicated tensor name '{}'", name);
-  tensors_.push_back({std::move(name), *type, t.shape(), t.contiguous()});
+  tensor::Tensor data = t.contiguous();
+  const uint64_t nbytes = data.nbytes();
+  tensors_.push_back({std::move(name), *type, t.shape(), std::move(data), nbytes});
 }
 
 void GgufWriter::add_raw_tensor(std::string name, GgmlType type, const tensor::Shape& shape,
@@ -111,7 +113,25 @@ void GgufWriter::add_raw_tensor(std::string name, GgmlType type, const tensor::S
     HFCPP_CHECK(p.name != name, ErrorCode::InvalidArgument, "[gguf] duplicated tensor name '{}'", name);
   tensor::Tensor data = tensor::Tensor::empty({static_cast<int64_t>(bytes.size())}, tensor::DType::U8);
   if (!bytes.empty()) std::memcpy(data.raw_mutable_data(), bytes.data(), bytes.size());
-  tensors_.push_back({std::move(name), type, shape, std::move(data)});
+  tensors_.push_back({std::move(name), type, shape, std::move(data), bytes.size()});
+}
+
+void GgufWriter::add_tensor_info(std::string name, GgmlType type, const tensor::Shape& shape) {
+  HFCPP_CHECK(shape.size() <= static_cast<size_t>(kGgufMaxDims), ErrorCode::InvalidArgument,
+              "[gguf] tensor '{}' has {} dims, expected at most {}", name, shape.size(), kGgufMaxDims);
+  const int64_t numel = tensor::shape_numel(shape);
+  const int64_t row = shape.empty() ? 1 : shape.back();
+  const uint64_t nbytes =
+      row == 0 ? 0 : quant::ggml_row_bytes(type, static_cast<uint64_t>(row)) * static_cast<uint64_t>(numel / row);
+  for (const auto& p : tensors_)
+    HFCPP_CHECK(p.name != name, ErrorCode::InvalidArgument, "[gguf] duplicated tensor name '{}'", name);
+  tensors_.push_back({std::move(name), type, shape, tensor::Tensor{}, nbytes});
+}
+
+void GgufWriter::require_data() const {
+  for (const auto& t : tensors_)
+    HFCPP_CHECK(t.data.defined(), ErrorCode::InvalidArgument,
+                "[gguf] tensor '{}' was added without data (add_tensor_info): stream it after header_bytes()", t.name);
 }
 
 std::string GgufWriter::header_bytes() const {
@@ -132,13 +152,14 @@ std::string GgufWriter::header_bytes() const {
     for (auto it = t.shape.rbegin(); it != t.shape.rend(); ++it) put<uint64_t>(out, static_cast<uint64_t>(*it));
     put<uint32_t>(out, static_cast<uint32_t>(t.type));
     put<uint64_t>(out, offset);
-    offset += pad_to(t.data.nbytes(), alignment_);
+    offset += pad_to(t.nbytes, alignment_);
   }
   out.resize(pad_to(out.size(), alignment_), '\0');
   return out;
 }
 
 std::string GgufWriter::serialize() const {
+  require_data();
   std::string out = header_bytes();
   for (const auto& t : tensors_) {
     out.append(static_cast<const char*>(t.data.raw_data()), t.data.nbytes());
@@ -148,6 +169,7 @@ std::string GgufWriter::serialize() const {
 }
 
 void GgufWriter::write(const std::string& path) const {
+  require_data();
   const std::string tmp = path + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   HFCPP_CHECK(f != nullptr, ErrorCode::Io, "[gguf] cannot create '{}': {}", tmp, std::strerror(errno));

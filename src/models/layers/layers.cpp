@@ -1,22 +1,87 @@
 #include "models/layers/layers.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "hfcpp/core/error.h"
 #include "hfcpp/tensor/ops/elementwise.h"
+#include "hfcpp/tensor/ops/embedding.h"
 #include "hfcpp/tensor/ops/matmul.h"
 #include "hfcpp/tensor/ops/norm.h"
 
 namespace hfcpp::models::layers {
 
+namespace {
+
+// quant::linear's output [m, n] with n = heads * head_dim in llama.cpp's interleaved rotary order
+// (gguf row h*hd + 2i + j holds HF row h*hd + j*hd/2 + i): back to HF order in place, plus bias.
+void uninterleave_rows(float* y, int64_t m, int64_t n, int64_t heads, const Tensor& bias) {
+  const int64_t head_dim = n / heads, half = head_dim / 2;
+  std::vector<float> b = bias.defined() ? bias.to_float_vector() : std::vector<float>(n, 0.0f);
+  std::vector<float> row(static_cast<size_t>(n));
+  for (int64_t t = 0; t < m; ++t) {
+    float* yt = y + t * n;
+    std::copy(yt, yt + n, row.begin());
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t i = 0; i < half; ++i)
+        for (int64_t j = 0; j < 2; ++j) {
+          const int64_t hf = h * head_dim + j * half + i;
+          yt[hf] = row[h * head_dim + 2 * i + j] + b[hf];
+        }
+  }
+}
+
+}  // namespace
+
 Linear Linear::load(const WeightSource& w, std::string_view name, int64_t in, int64_t out, bool with_bias) {
   Linear l;
   WeightSource s = w.sub(name);
-  l.weight = s.get("weight", {out, in}, WeightKind::Matmul);
+  if (auto q = s.get_quantized("weight", {out, in})) l.quantized = std::move(*q);
+  else l.weight = s.get("weight", {out, in}, WeightKind::Matmul);
   if (with_bias) l.bias = s.get("bias", {out}, WeightKind::Param);
   return l;
 }
 
 Tensor Linear::operator()(const Tensor& x) const {
-  return ops::linear(x, weight, bias.defined() ? &bias : nullptr);
+  if (!quantized.tensor.defined()) return ops::linear(x, weight, bias.defined() ? &bias : nullptr);
+  if (quantized.interleaved_heads == 0) return quant::linear(x, quantized.tensor, bias.defined() ? &bias : nullptr);
+  Tensor y = quant::linear(x, quantized.tensor);
+  const int64_t n = quantized.tensor.rows();
+  uninterleave_rows(y.mutable_data<float>(), y.numel() / std::max<int64_t>(n, 1), n, quantized.interleaved_heads,
+                    bias);
+  return y;
+}
+
+Embedding Embedding::load(const WeightSource& w, std::string_view name, int64_t vocab, int64_t dim) {
+  Embedding e;
+  WeightSource s = w.sub(name);
+  if (auto q = s.get_quantized("weight", {vocab, dim}); q && q->interleaved_heads == 0) e.quantized = std::move(q->tensor);
+  else e.weight = s.get("weight", {vocab, dim}, WeightKind::Matmul);
+  return e;
+}
+
+Tensor Embedding::operator()(const Tensor& ids) const {
+  if (!quantized.defined()) return ops::embedding(weight, ids).to(tensor::DType::F32);
+  const Tensor ids64 = ids.to(tensor::DType::I64).contiguous();
+  const int64_t vocab = quantized.rows(), dim = quantized.cols(), n = ids64.numel();
+  tensor::Shape shape = ids64.shape();
+  shape.push_back(dim);
+  Tensor out = Tensor::empty(shape, tensor::DType::F32);
+  const int64_t* p = ids64.data<int64_t>();
+  float* dst = out.mutable_data<float>();
+  for (int64_t i = 0; i < n; ++i) {
+    HFCPP_CHECK(p[i] >= 0 && p[i] < vocab, ErrorCode::InvalidArgument,
+                "[embedding] id {} at flat position {} is out of range: expected 0 <= id < {}", p[i], i, vocab);
+    quant::dequantize(quantized.type(), quantized.row(p[i]), dst + i * dim, dim);
+  }
+  return out;
+}
+
+Linear Embedding::as_linear() const {
+  Linear l;
+  l.weight = weight;
+  l.quantized.tensor = quantized;
+  return l;
 }
 
 LayerNorm LayerNorm::load(const WeightSource& w, std::string_view name, int64_t n, float eps) {

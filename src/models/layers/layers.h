@@ -13,9 +13,22 @@ namespace hfcpp::models::layers {
 struct Linear {
   Tensor weight;  // [out, in], kept in the weight dtype (borrowed from the mmap when possible)
   Tensor bias;    // [out] f32, or undefined
+  // Instead of weight: a GGUF block-quantized matrix multiplied by quant::linear (activations
+  // quantized per block), with llama.cpp's rotary row order undone on the outputs.
+  QuantizedWeight quantized;
   static Linear load(const WeightSource& w, std::string_view name, int64_t in, int64_t out,
                      bool with_bias = true);
   Tensor operator()(const Tensor& x) const;
+};
+
+// Token embeddings [vocab, dim]: a table in the weight dtype, or a GGUF block-quantized one of
+// which only the looked-up rows are dequantized.
+struct Embedding {
+  Tensor weight;
+  quant::QuantizedTensor quantized;
+  static Embedding load(const WeightSource& w, std::string_view name, int64_t vocab, int64_t dim);
+  Tensor operator()(const Tensor& ids) const;  // [ids..., dim] f32
+  Linear as_linear() const;                    // the tied LM head (shares the table)
 };
 
 struct LayerNorm {

@@ -86,7 +86,7 @@ class RotaryDecoder final : public CausalLM {
     const float eps = s_.norm_eps;
     const bool unit = s_.norm_unit_offset;
     WeightSource model = root.sub("model");
-    embed_ = model.get("embed_tokens.weight", {s_.vocab, h});
+    embed_ = Embedding::load(model, "embed_tokens", s_.vocab, h);
     for (int64_t i = 0; i < s_.layers; ++i) {
       WeightSource l = model.sub("layers").sub(i);
       DecoderLayer layer;
@@ -122,7 +122,7 @@ class RotaryDecoder final : public CausalLM {
       kv_specs_.push_back({s_.kv_heads, s_.head_dim, s_.layer_windows[i]});
     }
     final_norm_ = RmsNorm::load(model, "norm", h, eps, unit);
-    lm_head_ = s_.tie_word_embeddings ? embed_ : root.get("lm_head.weight", {s_.vocab, h});
+    lm_head_ = s_.tie_word_embeddings ? embed_.as_linear() : Linear::load(root, "lm_head", h, s_.vocab, false);
     root.check_complete();
     rope_ = RotaryEmbedding(s_.rope);
     if (s_.rope_local) rope_local_ = RotaryEmbedding(*s_.rope_local);
@@ -151,7 +151,7 @@ class RotaryDecoder final : public CausalLM {
  private:
   CausalLMOutput run(const CausalLMBatch& batch, const DecoderStep& step) const {
     CausalLMOutput out;
-    Tensor h = ops::embedding(embed_, step.input_ids).to(tensor::DType::F32);
+    Tensor h = embed_(step.input_ids);
     // transformers multiplies by sqrt(hidden) rounded to the activations' dtype (f32 here).
     if (s_.scale_embeddings) h = ops::mul_scalar(h, static_cast<float>(std::sqrt(static_cast<double>(s_.hidden))));
     const auto global_tables = rope_.tables(step.positions);
@@ -188,7 +188,7 @@ class RotaryDecoder final : public CausalLM {
     Tensor x = norm_residual(final_norm_);
     // transformers reports the final norm's output as the last hidden state.
     if (batch.output_hidden_states && !batch.last_token_logits_only) out.hidden_states.back() = x;
-    Tensor logits = ops::linear(x, lm_head_).to(tensor::DType::F32);
+    Tensor logits = lm_head_(x).to(tensor::DType::F32);
     if (s_.final_softcap > 0)
       logits = ops::mul_scalar(ops::tanh(ops::mul_scalar(logits, 1.0f / s_.final_softcap)), s_.final_softcap);
     out.logits = std::move(logits);
@@ -237,7 +237,8 @@ class RotaryDecoder final : public CausalLM {
   }
 
   RotaryDecoderSpec s_;
-  Tensor embed_, lm_head_;
+  Embedding embed_;
+  Linear lm_head_;
   std::vector<DecoderLayer> layers_;
   std::vector<KvLayerSpec> kv_specs_;
   RmsNorm final_norm_;

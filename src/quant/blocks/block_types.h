@@ -78,10 +78,18 @@ struct BlockFormat {
   GgmlType vec_dot_type;   // activation format
 };
 
+// quant::linear's prefill tile: kTileRows weight rows (w_stride bytes apart) x kTileActs
+// activation rows (a_stride bytes apart, the vec_dot_type) of n elements -> out[act * kTileRows + row].
+inline constexpr int kTileRows = 2, kTileActs = 4;
+using LinearTileFn = void (*)(int64_t n, const std::byte* w, size_t w_stride, const std::byte* a, size_t a_stride,
+                              float* out);
+
 // The scalar traits of a type, or nullptr.
 const BlockFormat* find_block_format(GgmlType type);
 // vec_dot for the given path: the best kernel at or below `isa` (scalar fallback).
 VecDotFn vec_dot_for(GgmlType type, core::Isa isa);
+// The tile kernel for the given path, or nullptr (quant::linear then calls vec_dot per pair).
+LinearTileFn linear_tile_for(GgmlType type, core::Isa isa);
 
 // Per-family entry points (blocks/*.cpp), collected by traits.cpp.
 void dequantize_f32(const void*, float*, int64_t);
@@ -144,6 +152,9 @@ float vec_dot_q4_1(int64_t, const void*, const void*);
 float vec_dot_q8_0(int64_t, const void*, const void*);
 float vec_dot_q4_k(int64_t, const void*, const void*);
 float vec_dot_q6_k(int64_t, const void*, const void*);
+void linear_tile_q4_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
+void linear_tile_q4_1(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
+void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
 }  // namespace avx2
 namespace avx512vnni {
 float vec_dot_q4_0(int64_t, const void*, const void*);

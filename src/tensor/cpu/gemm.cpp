@@ -28,8 +28,11 @@ namespace {
 using core::Isa;
 
 // Rows of A up to which the dot-product kernel (no packing) beats the packed one when B is a
-// weight stored as rows of k: measured with bench/matmul_bench (see docs/benchmarks.md).
+// weight stored as rows of k: measured with bench/matmul_bench (see docs/benchmarks.md). With a
+// bf16 weight the dot kernel's split loads (two ops widen 16 weights) keep it ahead up to
+// m = 32: 32x384x1536 ~54 vs ~36 GFLOP/s packed, 32x4096x4096 ~55 vs ~25 (one thread).
 constexpr int64_t kSmallMMax = 8;
+constexpr int64_t kSmallMMaxBf16Weight = 32;
 // Below this many flops one thread does it all: waking the pool costs more than it saves.
 constexpr int64_t kMinParallelFlops = 1 << 17;
 // OpenBLAS's sgemm wins from m = 16 on f32 x f32 (docs/benchmarks.md, CPU-time runs); below,
@@ -89,16 +92,20 @@ GemmImpl impl_for_isa(Isa isa) {
   }
 }
 
-// HFCPP_GEMM_SMALL_M overrides kSmallMMax, for re-measuring the crossover on other CPUs.
-int64_t small_m_max() {
-  static const int64_t v = [] {
+// HFCPP_GEMM_SMALL_M overrides kSmallMMax and kSmallMMaxBf16Weight, for re-measuring the
+// crossover on other CPUs.
+int64_t small_m_max(DType b_dtype) {
+  static const int64_t env_value = [] {
     const char* env = std::getenv("HFCPP_GEMM_SMALL_M");
-    return env ? std::atoll(env) : kSmallMMax;
+    return env ? std::atoll(env) : int64_t{-1};
   }();
-  return v;
+  if (env_value >= 0) return env_value;
+  return b_dtype == DType::BF16 ? kSmallMMaxBf16Weight : kSmallMMax;
 }
 
-bool small_m_eligible(const GemmArgs& g) { return !g.trans_a && g.trans_b && g.m <= small_m_max(); }
+bool small_m_eligible(const GemmArgs& g) {
+  return !g.trans_a && g.trans_b && g.m <= small_m_max(g.b_dtype);
+}
 
 void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
   const int64_t threads = core::num_threads();

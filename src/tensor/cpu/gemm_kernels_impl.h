@@ -225,6 +225,24 @@ struct Kernels {
   }
 
   // ---- small m: dot products of A rows with B^T rows (both contiguous in k) ----
+  // Writes alpha * sums[r][c] (+ beta * C) for the R x C tile at (i0, j0). The C sums of a row
+  // are reduced together (V::hsum4), not one horizontal sum each.
+  template <int R, int C>
+  static void store_dot_tile(const GemmArgs& g, Vec (&acc)[R][C], float (&tail)[R][C], int64_t i0,
+                             int64_t j0) {
+    for (int r = 0; r < R; ++r) {
+      float sums[C < 4 ? 4 : C];
+      int c = 0;
+      for (; c + 4 <= C; c += 4) V::hsum4(acc[r][c], acc[r][c + 1], acc[r][c + 2], acc[r][c + 3], sums + c);
+      for (; c < C; ++c) sums[c] = V::hsum(acc[r][c]);
+      float* out = g.c + (i0 + r) * g.ldc + j0;
+      for (c = 0; c < C; ++c) {
+        const float v = g.alpha * (sums[c] + tail[r][c]);
+        out[c] = g.beta != 0.0f ? v + g.beta * out[c] : v;
+      }
+    }
+  }
+
   template <int R, int C, class SA, class SB>
   static void dot_tile(const GemmArgs& g, int64_t i0, int64_t j0) {
     const auto* a = static_cast<const typename SA::T*>(g.a) + i0 * g.lda;
@@ -244,20 +262,118 @@ struct Kernels {
         for (int c = 0; c < C; ++c) acc[r][c] = V::fma(av, bv[c], acc[r][c]);
       }
     }
-    for (int r = 0; r < R; ++r) {
+    float tail[R][C];
+    for (int r = 0; r < R; ++r)
       for (int c = 0; c < C; ++c) {
-        float sum = V::hsum(acc[r][c]);
+        float sum = 0.0f;
         for (int64_t p = k_vec; p < g.k; ++p)
           sum += scalar_to_f32<SA>(a[r * g.lda + p]) * scalar_to_f32<SB>(b[c * g.ldb + p]);
-        float* out = g.c + (i0 + r) * g.ldc + j0 + c;
-        const float v = g.alpha * sum;
-        *out = g.beta != 0.0f ? v + g.beta * *out : v;
+        tail[r][c] = sum;
       }
+    store_dot_tile<R, C>(g, acc, tail, i0, j0);
+  }
+
+  // bf16 weights, split loads: one 2W-element load of bf16 holds W (even, odd) pairs; a 16-bit
+  // left shift of each 32-bit lane yields the even elements as f32 and masking off the low half
+  // the odd ones: two cheap ops per 2W weights instead of a widening load plus a shift per W.
+  // A's rows were permuted the same way (permute_a_rows: per 2W block, W evens then W odds), so
+  // the products pair up; the k % 2W tail is summed from the original A.
+  template <int R, int C, class SA>
+  static void dot_tile_split(const GemmArgs& g, const float* ap, int64_t kp, int64_t i0, int64_t j0) {
+    const auto* a = static_cast<const typename SA::T*>(g.a) + i0 * g.lda;
+    const auto* b = static_cast<const uint16_t*>(g.b) + j0 * g.ldb;
+    Vec acc[R][C];
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) acc[r][c] = V::zero();
+    for (int64_t p = 0; p < kp; p += 2 * W) {
+      Vec ae[R], ao[R];
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        ae[r] = V::load_f32(ap + r * kp + p);
+        ao[r] = V::load_f32(ap + r * kp + p + W);
+      }
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) {
+        Vec we, wo;
+        V::split_bf16(b + c * g.ldb + p, we, wo);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          acc[r][c] = V::fma(ae[r], we, acc[r][c]);
+          acc[r][c] = V::fma(ao[r], wo, acc[r][c]);
+        }
+      }
+    }
+    float tail[R][C];
+    for (int r = 0; r < R; ++r)
+      for (int c = 0; c < C; ++c) {
+        float sum = 0.0f;
+        for (int64_t p = kp; p < g.k; ++p)
+          sum += scalar_to_f32<SA>(a[r * g.lda + p]) * scalar_to_f32<SrcBf16>(b[c * g.ldb + p]);
+        tail[r][c] = sum;
+      }
+    store_dot_tile<R, C>(g, acc, tail, i0, j0);
+  }
+
+  // Rows [m0, m1) of A (k contiguous), the first kp columns, to f32 in the split order of
+  // dot_tile_split: dst[r * kp + q * 2W + i] = A[r][q * 2W + 2i], and + W for the odd ones.
+  template <class SA>
+  static void permute_a_rows(const GemmArgs& g, int64_t m0, int64_t m1, int64_t kp, float* dst) {
+    const auto* a = static_cast<const typename SA::T*>(g.a);
+    for (int64_t i = m0; i < m1; ++i) {
+      const auto* row = a + i * g.lda;
+      float* out = dst + (i - m0) * kp;
+      for (int64_t p = 0; p < kp; p += 2 * W) {
+        if constexpr (__is_same(SA, SrcF32)) {
+          V::deinterleave_f32(row + p, out + p);
+        } else if constexpr (__is_same(SA, SrcBf16)) {
+          Vec e, o;
+          V::split_bf16(row + p, e, o);
+          V::store(out + p, e);
+          V::store(out + p + W, o);
+        } else {
+          for (int64_t q = 0; q < W; ++q) {
+            out[p + q] = scalar_to_f32<SA>(row[p + 2 * q]);
+            out[p + W + q] = scalar_to_f32<SA>(row[p + 2 * q + 1]);
+          }
+        }
+      }
+    }
+  }
+
+  template <class SA>
+  static void small_m_split(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    static thread_local PackBuffers buffers;
+    const int64_t kp = g.k / (2 * W) * (2 * W);
+    float* ap = PackBuffers::grow(buffers.a, buffers.a_cap, (m1 - m0) * kp);
+    if (!ap) throw_out_of_memory();
+    permute_a_rows<SA>(g, m0, m1, kp, ap);
+    const auto rows = [&](int64_t i) { return ap + (i - m0) * kp; };
+    int64_t j = n0;
+    if (m1 - m0 == 1) {
+      for (; j + 8 <= n1; j += 8) dot_tile_split<1, 8, SA>(g, rows(m0), kp, m0, j);
+      for (; j < n1; ++j) dot_tile_split<1, 1, SA>(g, rows(m0), kp, m0, j);
+      return;
+    }
+    for (; j + 4 <= n1; j += 4) {
+      int64_t i = m0;
+      for (; i + 2 <= m1; i += 2) dot_tile_split<2, 4, SA>(g, rows(i), kp, i, j);
+      if (i < m1) dot_tile_split<1, 4, SA>(g, rows(i), kp, i, j);
+    }
+    for (; j < n1; ++j) {
+      int64_t i = m0;
+      for (; i + 2 <= m1; i += 2) dot_tile_split<2, 1, SA>(g, rows(i), kp, i, j);
+      if (i < m1) dot_tile_split<1, 1, SA>(g, rows(i), kp, i, j);
     }
   }
 
   template <class SA, class SB>
   static void small_m_block_t(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    if constexpr (__is_same(SB, SrcBf16)) {
+      if (g.k >= 2 * W) {
+        small_m_split<SA>(g, m0, m1, n0, n1);
+        return;
+      }
+    }
     int64_t j = n0;
     if (m1 - m0 == 1) {  // GEMV: 8 independent accumulators hide the FMA latency
       for (; j + 8 <= n1; j += 8) dot_tile<1, 8, SA, SB>(g, m0, j);

@@ -1,5 +1,7 @@
 // WordPiece: greedy longest-match-first with the continuing-subword prefix; words longer than
 // max_input_chars_per_word, or with no match, become one unk token.
+#include <algorithm>
+
 #include "hfcpp/core/error.h"
 #include "tokenizers/models/vocab.h"
 #include "tokenizers/utf8.h"
@@ -11,7 +13,9 @@ class WordPiece : public Model {
  public:
   WordPiece(Vocab vocab, std::string unk, std::string prefix, size_t max_chars)
       : vocab_(std::move(vocab)), unk_(std::move(unk)), prefix_(std::move(prefix)),
-        max_chars_(max_chars) {}
+        max_chars_(max_chars) {
+    for (const auto& [token, id] : vocab_.map) max_token_bytes_ = std::max(max_token_bytes_, token.size());
+  }
 
   void tokenize(std::string_view text, std::vector<Token>& out) const override {
     if (utf8::count_chars(text) > max_chars_) {
@@ -22,7 +26,14 @@ class WordPiece : public Model {
     std::string buf;
     size_t start = 0;
     while (start < text.size()) {
-      size_t end = text.size();
+      // Longer candidates than the longest vocab token cannot match: start below that length.
+      size_t limit = max_token_bytes_ - std::min(max_token_bytes_, start > 0 ? prefix_.size() : 0);
+      size_t end = text.size() - start > limit ? start + limit + 1 : text.size();
+      if (end < text.size()) {
+        do {
+          --end;
+        } while (end > start && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80);
+      }
       std::optional<uint32_t> found;
       while (start < end) {
         std::string_view sub = text.substr(start, end - start);
@@ -61,6 +72,7 @@ class WordPiece : public Model {
   Vocab vocab_;
   std::string unk_, prefix_;
   size_t max_chars_;
+  size_t max_token_bytes_ = 0;
 };
 
 class WordLevel : public Model {

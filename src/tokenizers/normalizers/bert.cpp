@@ -1,5 +1,7 @@
 // BertNormalizer: clean_text, handle_chinese_chars, strip_accents (defaults to lowercase),
 // lowercase, in the reference's order.
+#include <array>
+
 #include "tokenizers/normalizers/unicode_forms.h"
 #include "tokenizers/registry.h"
 #include "tokenizers/utf8.h"
@@ -27,6 +29,9 @@ class BertNormalizer : public Normalizer {
       : clean_(clean), chinese_(chinese), strip_(strip), lower_(lower) {}
 
   void normalize(NormalizedString& s) const override {
+    // ASCII with no control char to remove: nothing to split, strip or decompose, so the whole
+    // normalizer is a one-for-one byte edit (whitespace to ' ', A-Z to a-z), done in place.
+    if (s.map_ascii(kAsciiMaps[clean_][lower_].map)) return;
     if (clean_) {
       const std::string& t = s.get();
       bool needs_filter = false, needs_map = false;
@@ -42,12 +47,28 @@ class BertNormalizer : public Normalizer {
     if (chinese_) split_chinese(s);
     if (strip_) {
       unicode_normalize(s, false, false);
-      s.filter([](char32_t c) { return !utf8::is_mark_nonspacing(c); });
+      // Filtering nothing out of a text the edit covers whole leaves it as it is: skip it.
+      if (has_nonspacing_mark(s.get()) || !edit_covers_all(s))
+        s.filter([](char32_t c) { return !utf8::is_mark_nonspacing(c); });
     }
     if (lower_) s.lowercase();
   }
 
  private:
+  static bool has_nonspacing_mark(std::string_view t) {
+    for (size_t i = 0; i < t.size();) {
+      if (static_cast<unsigned char>(t[i]) < 0x80) {
+        ++i;
+        continue;
+      }
+      if (utf8::is_mark_nonspacing(utf8::next(t, i))) return true;
+    }
+    return false;
+  }
+  static bool edit_covers_all(const NormalizedString& s) {
+    auto r = s.original_to_normalized(0, s.len_original());
+    return r && r->first == 0 && r->second == s.len();
+  }
   static void map_whitespace(NormalizedString& s) {
     std::vector<CharChange> changes;
     const std::string& t = s.get();
@@ -74,6 +95,25 @@ class BertNormalizer : public Normalizer {
     }
     if (any) s.transform(changes, 0);
   }
+  // [clean][lower]: the byte each ASCII byte becomes, 0 where clean_text removes it.
+  struct AsciiMap {
+    char map[128];
+  };
+  static constexpr auto kAsciiMaps = [] {
+    std::array<std::array<AsciiMap, 2>, 2> maps{};
+    for (int clean = 0; clean < 2; ++clean)
+      for (int lower = 0; lower < 2; ++lower)
+        for (int c = 0; c < 128; ++c) {
+          bool control = c == 0 || c == 0x7F || (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+          char out = static_cast<char>(c);
+          if (clean && control) out = 0;
+          else if (clean && (c == '\t' || c == '\n' || c == '\r')) out = ' ';
+          else if (lower && c >= 'A' && c <= 'Z') out = static_cast<char>(c + 32);
+          else if (c == 0) out = 0;  // 0 marks "not handled here"; NUL takes the general path
+          maps[clean][lower].map[c] = out;
+        }
+    return maps;
+  }();
   bool clean_, chinese_, strip_, lower_;
 };
 }  // namespace

@@ -25,7 +25,7 @@ class Strip : public Normalizer {
 class StripAccents : public Normalizer {
  public:
   void normalize(NormalizedString& s) const override {
-    s.filter([](char32_t c) { return !utf8::is_mark_nonspacing(c); });
+    s.filter([](char32_t c) { return !utf8::is_combining_mark(c); });
   }
 };
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "tokenizers/registry.h"
+#include "tokenizers/unicode_ref.h"
 #include "tokenizers/utf8.h"
 
 namespace hfcpp::tokenizers {
@@ -19,7 +20,7 @@ constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount *
                    kSCount = kLCount * kNCount;
 
 uint8_t ccc(char32_t c) {
-  if (c < 0x300) return 0;
+  if (c < 0x300 || unicode_ref::ccc_zero(c)) return 0;  // the reference's Unicode 9.0 classes
   return static_cast<uint8_t>(utf8proc_get_property(static_cast<utf8proc_int32_t>(c))->combining_class);
 }
 
@@ -38,6 +39,7 @@ const std::unordered_map<uint64_t, char32_t>& composition_table() {
       if (cp >= 0xD800 && cp < 0xE000) continue;
       const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
       if (p->decomp_seqindex == UINT16_MAX || p->decomp_type != 0 || p->comp_exclusion) continue;
+      if (unicode_ref::no_canonical_decomposition(cp)) continue;  // newer than the reference
       int bound = 0;
       auto n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(cp), buf, 8,
                                        UTF8PROC_DECOMPOSE, &bound);
@@ -106,7 +108,8 @@ void decompose(std::string_view text, bool compat, std::vector<Item>& out) {
   int options = UTF8PROC_DECOMPOSE | (compat ? UTF8PROC_COMPAT : 0);
   for (size_t i = 0; i < text.size();) {
     char32_t c = utf8::next(text, i);
-    if (c < 0xC0) {
+    if (c < 0xC0 || (compat ? unicode_ref::no_compat_decomposition(c)
+                            : unicode_ref::no_canonical_decomposition(c))) {
       push(c, true);
       continue;
     }

@@ -19,6 +19,13 @@ const Regex& gpt2_regex() {
 void byte_level_map(NormalizedString& s) {
   const auto& table = byte_level_table();
   const std::string& text = s.get();
+  bool ascii_identity = true;
+  for (char ch : text) {
+    auto b = static_cast<unsigned char>(ch);
+    ascii_identity &= b < 0x80 && table.byte_to_char[b] == b;
+  }
+  if (ascii_identity) return;
+  if (s.map_each_byte(table.byte_to_utf8)) return;
   std::vector<CharChange> changes;
   changes.reserve(text.size());
   bool identity = true;

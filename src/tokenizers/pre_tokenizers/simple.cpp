@@ -1,5 +1,7 @@
 // Rule-based pre-tokenizers: Whitespace, WhitespaceSplit, BertPreTokenizer, Punctuation,
 // Digits, Split, Sequence.
+#include <array>
+
 #include "hfcpp/core/error.h"
 #include "tokenizers/regex.h"
 #include "tokenizers/registry.h"
@@ -48,12 +50,53 @@ class CharSplit : public PreTokenizer {
   SplitBehavior behavior_;
 };
 
+// The reference splits on whitespace (removed), then on punctuation (isolated). One pass gives
+// the same pieces: the runs of other chars and each punctuation char, sliced straight from the
+// split (a slice of a slice equals the direct slice).
 class BertPreTokenizer : public PreTokenizer {
  public:
   void pre_tokenize(PreTokenizedString& pts) const override {
-    CharSplit(is_ws, SplitBehavior::Removed).pre_tokenize(pts);
-    CharSplit(is_bert_punctuation, SplitBehavior::Isolated).pre_tokenize(pts);
+    pts.split([&](size_t, NormalizedString&& s, std::vector<NormalizedString>& out) {
+      const std::string& t = s.get();
+      size_t run_start = 0;
+      auto flush = [&](size_t end) {
+        if (end > run_start) out.push_back(slice_or_throw(s, run_start, end));
+      };
+      for (size_t i = 0; i < t.size();) {
+        size_t start = i;
+        unsigned char b = static_cast<unsigned char>(t[i]);
+        int kind;  // 0 word char, 1 whitespace, 2 punctuation
+        if (b < 0x80) {
+          kind = kAsciiKind[b];
+          ++i;
+        } else {
+          char32_t c = utf8::next(t, i);
+          kind = is_ws(c) ? 1 : is_bert_punctuation(c) ? 2 : 0;
+        }
+        if (kind == 0) continue;
+        flush(start);
+        if (kind == 2) out.push_back(slice_or_throw(s, start, i));
+        run_start = i;
+      }
+      flush(t.size());
+    });
   }
+
+ private:
+  static NormalizedString slice_or_throw(const NormalizedString& s, size_t start, size_t end) {
+    auto piece = s.slice(start, end);
+    HFCPP_CHECK(piece.has_value(), ErrorCode::Internal, "[tokenizers] bad split [{}, {})", start, end);
+    return std::move(*piece);
+  }
+  static constexpr auto kAsciiKind = [] {
+    std::array<int, 128> k{};
+    for (int c = 0; c < 128; ++c) {
+      bool ws = c == ' ' || (c >= 0x09 && c <= 0x0D);
+      bool punct = (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+      k[c] = ws ? 1 : punct ? 2 : 0;
+    }
+    return k;
+  }();
 };
 
 class RegexSplit : public PreTokenizer {

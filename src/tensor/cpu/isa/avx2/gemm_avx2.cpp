@@ -34,6 +34,27 @@ struct Avx2Vec {
     sh = _mm_movehl_ps(sh, s);
     return _mm_cvtss_f32(_mm_add_ss(s, sh));
   }
+  // Four vectors -> their four horizontal sums (out[0..3]).
+  static void hsum4(Vec a, Vec b, Vec c, Vec d, float* out) {
+    const __m256 ab = _mm256_hadd_ps(a, b), cd = _mm256_hadd_ps(c, d);
+    const __m256 s = _mm256_hadd_ps(ab, cd);  // [a b c d | a b c d], each half a partial sum
+    _mm_storeu_ps(out, _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1)));
+  }
+  // 16 bf16 -> the 8 even-indexed as f32 (shift into the high half) and the 8 odd-indexed
+  // (their bits already are the high half of each 32-bit lane: mask the low half).
+  static void split_bf16(const uint16_t* p, Vec& even, Vec& odd) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    even = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+    odd = _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32(static_cast<int>(0xFFFF0000u))));
+  }
+  // 16 floats -> dst[0..8) the even-indexed, dst[8..16) the odd-indexed.
+  static void deinterleave_f32(const float* src, float* dst) {
+    const __m256 lo = _mm256_loadu_ps(src), hi = _mm256_loadu_ps(src + 8);
+    const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));  // lanes 0,2 | 4,6 mixed
+    const __m256 o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+    _mm256_storeu_ps(dst, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+    _mm256_storeu_ps(dst + 8, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+  }
   // 8 rows of k (stride ld) -> dst[p * dst_stride + r]: 8x8 register transposes.
   template <class S>
   static void transpose_pack(const typename S::T* src, int64_t ld, int64_t kc, float* dst,

@@ -35,6 +35,26 @@ struct Avx512Vec {
   static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
   static Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
   static float hsum(Vec v) { return _mm512_reduce_add_ps(v); }
+  static void hsum4(Vec a, Vec b, Vec c, Vec d, float* out) {
+    out[0] = _mm512_reduce_add_ps(a);
+    out[1] = _mm512_reduce_add_ps(b);
+    out[2] = _mm512_reduce_add_ps(c);
+    out[3] = _mm512_reduce_add_ps(d);
+  }
+  // 32 bf16 -> the 16 even-indexed and the 16 odd-indexed as f32 (see the AVX2 traits).
+  static void split_bf16(const uint16_t* p, Vec& even, Vec& odd) {
+    const __m512i v = _mm512_loadu_si512(p);
+    even = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+    odd = _mm512_castsi512_ps(_mm512_and_si512(v, _mm512_set1_epi32(static_cast<int>(0xFFFF0000u))));
+  }
+  // 32 floats -> dst[0..16) the even-indexed, dst[16..32) the odd-indexed.
+  static void deinterleave_f32(const float* src, float* dst) {
+    const __m512 lo = _mm512_loadu_ps(src), hi = _mm512_loadu_ps(src + 16);
+    const __m512i even_idx = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd_idx = _mm512_add_epi32(even_idx, _mm512_set1_epi32(1));
+    _mm512_storeu_ps(dst, _mm512_permutex2var_ps(lo, even_idx, hi));
+    _mm512_storeu_ps(dst + 16, _mm512_permutex2var_ps(lo, odd_idx, hi));
+  }
 };
 
 }  // namespace

@@ -1,0 +1,100 @@
+// Prefill and greedy decode of a causal LM, for bench/decoder_bench.py.
+//   decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS]
+// -> one JSON line: load_s, prefill_s (best of REPEATS: PROMPT_TOKENS tokens per row, logits of the
+// last position, which is the time to first token), decode_s (NEW_TOKENS greedy steps, batch rows at
+// once, after that prefill), peak_rss_mb (getrusage). Token ids are a fixed pseudo-random sequence,
+// the same the Python driver gives llama.cpp and transformers.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "hfcpp/core/thread_pool.h"
+#include "hfcpp/models/auto_model.h"
+#include "hfcpp/models/causal_lm.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The driver's prompt: ids (i * 7919 + 13) % vocab_cap + 100, avoiding the special tokens at the start.
+std::vector<int64_t> prompt_ids(int64_t n, int64_t vocab) {
+  std::vector<int64_t> ids(static_cast<size_t>(n));
+  const int64_t cap = std::min<int64_t>(vocab - 100, 40000);
+  for (int64_t i = 0; i < n; ++i) ids[static_cast<size_t>(i)] = (i * 7919 + 13) % cap + 100;
+  return ids;
+}
+
+std::vector<int64_t> argmax_rows(const hfcpp::tensor::Tensor& logits) {  // [B, 1, V]
+  const int64_t b = logits.size(0), v = logits.size(-1);
+  const float* p = logits.data<float>();
+  std::vector<int64_t> out(static_cast<size_t>(b));
+  for (int64_t i = 0; i < b; ++i) out[static_cast<size_t>(i)] = std::max_element(p + i * v, p + (i + 1) * v) - (p + i * v);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 6) {
+    std::fprintf(stderr, "usage: decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS]\n");
+    return 2;
+  }
+  using hfcpp::tensor::Tensor;
+  const std::string model = argv[1];
+  const int64_t prompt = std::atoll(argv[2]), new_tokens = std::atoll(argv[3]), batch = std::atoll(argv[4]);
+  const int threads = std::atoi(argv[5]);
+  const std::string dtype = argc > 6 ? argv[6] : "auto";
+  const int repeats = argc > 7 ? std::atoi(argv[7]) : 2;
+  hfcpp::core::set_num_threads(threads);
+  hfcpp::models::LoadOptions options;
+  options.quantized_matmuls = dtype == "quantized";
+  if (!options.quantized_matmuls) options.dtype = hfcpp::models::parse_dtype_option(dtype);
+
+  auto t0 = Clock::now();
+  auto lm = hfcpp::models::load_causal_lm(model, options);
+  const double load_s = seconds_since(t0);
+
+  const std::vector<int64_t> one = prompt_ids(prompt, lm->vocab_size());
+  std::vector<int64_t> ids;
+  for (int64_t b = 0; b < batch; ++b) ids.insert(ids.end(), one.begin(), one.end());
+  hfcpp::models::CausalLMBatch in;
+  in.input_ids = Tensor::from_data<int64_t>(ids, {batch, prompt});
+  in.last_token_logits_only = true;
+
+  double prefill_s = 1e30;
+  std::unique_ptr<hfcpp::models::KvCache> cache;
+  hfcpp::models::CausalLMOutput out;
+  for (int r = 0; r < std::max(repeats, 1); ++r) {
+    cache = lm->make_cache({.batch = batch});
+    auto t = Clock::now();
+    out = lm->forward(in, *cache);
+    prefill_s = std::min(prefill_s, seconds_since(t));
+  }
+
+  std::vector<int64_t> next = argmax_rows(out.logits);
+  auto t = Clock::now();
+  for (int64_t step = 0; step < new_tokens; ++step) {
+    hfcpp::models::CausalLMBatch d;
+    d.input_ids = Tensor::from_data<int64_t>(next, {batch, 1});
+    d.last_token_logits_only = true;
+    next = argmax_rows(lm->forward(d, *cache).logits);
+  }
+  const double decode_s = seconds_since(t);
+
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("{\"impl\": \"hfcpp\", \"dtype\": \"%s\", \"batch\": %lld, \"threads\": %d, \"prompt_tokens\": %lld, "
+              "\"new_tokens\": %lld, \"load_s\": %.4f, \"prefill_s\": %.5f, \"decode_s\": %.5f, "
+              "\"peak_rss_mb\": %.1f, \"kv_cache_mb\": %.2f}\n",
+              dtype.c_str(), static_cast<long long>(batch), threads, static_cast<long long>(prompt),
+              static_cast<long long>(new_tokens), load_s, prefill_s, decode_s,
+              static_cast<double>(usage.ru_maxrss) / 1024.0, static_cast<double>(cache->memory_bytes()) / 1e6);
+  return 0;
+}

