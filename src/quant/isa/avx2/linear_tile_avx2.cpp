@@ -6,24 +6,13 @@
 #include <immintrin.h>
 
 #include "quant/blocks/block_types.h"
+#include "quant/isa/avx2/avx2_helpers.h"
 
 namespace hfcpp::quant::avx2 {
 namespace {
 
-inline float half(uint16_t h) { return _cvtsh_ss(h); }
+using namespace detail;
 
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
-inline __m256i nibbles_32(const uint8_t* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i m = _mm_set1_epi8(0x0F);
-  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), m), _mm_and_si128(v, m));
-}
-inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 // unsigned x signed int8, 32 lanes -> 8 f32 sums.
 inline __m256 dot_u8_i8(__m256i u, __m256i s) {
   return _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
