@@ -177,7 +177,7 @@ void run(const RunOptions& o) {
 void register_run(CLI::App& app, GlobalOptions& /*global*/) {
   auto o = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Chat with a causal LM, or answer one prompt (streamed)");
-  cmd->add_option("MODEL", o->model, "Model folder or Hub repo id in the cache")->required();
+  cmd->add_option("MODEL", o->model, "Model folder, .gguf file or Hub repo id in the cache")->required();
   cmd->add_option("PROMPT", o->prompt, "One prompt to answer; without it, chat with lines read from stdin");
   cmd->add_option("--system", o->system, "System message (chat templates only)");
   cmd->add_option("--max-new-tokens", o->max_new_tokens, "New tokens at most (default: generation_config, else 256)");
