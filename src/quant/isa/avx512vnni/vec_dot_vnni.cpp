@@ -4,15 +4,11 @@
 #include <immintrin.h>
 
 #include "quant/blocks/block_types.h"
+#include "tensor/cpu/isa/avx2/avx2_reduce.h"
 
 namespace hfcpp::quant::avx512vnni {
 namespace {
-inline float hsum(__m256 v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  s = _mm_add_ss(s, _mm_movehdup_ps(s));
-  return _mm_cvtss_f32(s);
-}
+using tensor::cpu::avx2::hsum;
 // |x| as unsigned times sign-adjusted y: the signed dot product via one vpdpbusd.
 inline __m256i dot_i8(__m256i x, __m256i y) {
   return _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_abs_epi8(x), _mm256_sign_epi8(y, x));

@@ -1,6 +1,7 @@
 // AVX2 + FMA + F16C instantiation of the vector kernels (8 floats per register).
 #include <immintrin.h>
 
+#include "tensor/cpu/isa/avx2/avx2_reduce.h"
 #include "tensor/cpu/kernels/vec_kernels.h"
 
 namespace hfcpp::tensor::cpu {
@@ -38,18 +39,8 @@ struct VecAvx2 {
     __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
   }
-  static float hsum(R v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-  }
-  static float hmax(R v) {
-    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_max_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-  }
+  static float hsum(R v) { return avx2::hsum(v); }
+  static float hmax(R v) { return avx2::hmax(v); }
   static R load_f16(const uint16_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
