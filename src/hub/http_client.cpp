@@ -118,6 +118,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &state);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
+  if (request.receive_buffer_bytes > 0) curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, request.receive_buffer_bytes);
   FILE* upload = nullptr;
   if (request.method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);

@@ -35,6 +35,9 @@ struct HttpRequest {
   std::string upload_path;         // PUT: stream this file as the body instead
   double connect_timeout_s = 10;
   double stall_timeout_s = 10;     // abort when no byte arrives for this long
+  // libcurl's receive buffer (its default is 16 KiB): large bodies streamed to a sink get fewer,
+  // larger reads and writes with a bigger one. 0 keeps libcurl's default.
+  long receive_buffer_bytes = 0;
 };
 
 // Receives the body of a 2xx response (with its status, so a 200 answering a Range request can
