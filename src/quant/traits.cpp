@@ -57,6 +57,8 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
     switch (type) {
       case T::Q4_0: return avx2::vec_dot_q4_0;
       case T::Q4_1: return avx2::vec_dot_q4_1;
+      case T::Q5_0: return avx2::vec_dot_q5_0;
+      case T::Q5_1: return avx2::vec_dot_q5_1;
       case T::Q8_0: return avx2::vec_dot_q8_0;
       case T::Q4_K: return avx2::vec_dot_q4_k;
       case T::Q6_K: return avx2::vec_dot_q6_k;

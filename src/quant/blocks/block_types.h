@@ -149,6 +149,8 @@ float vec_dot_iq4_xs(int64_t, const void*, const void*);
 namespace avx2 {
 float vec_dot_q4_0(int64_t, const void*, const void*);
 float vec_dot_q4_1(int64_t, const void*, const void*);
+float vec_dot_q5_0(int64_t, const void*, const void*);
+float vec_dot_q5_1(int64_t, const void*, const void*);
 float vec_dot_q8_0(int64_t, const void*, const void*);
 float vec_dot_q4_k(int64_t, const void*, const void*);
 float vec_dot_q6_k(int64_t, const void*, const void*);

@@ -30,6 +30,20 @@ inline __m256i nibbles_32(const uint8_t* p) {
   const __m128i m = _mm_set1_epi8(0x0F);
   return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), m), _mm_and_si128(v, m));
 }
+// Q5 blocks' 32 high bits -> 32 bytes, byte k = 0xFF where bit k is set: each byte first gets the
+// qh byte that holds its bit (k / 8), then is tested against its own bit (1 << k % 8).
+inline __m256i bits_to_bytes(const uint8_t* qh4) {
+  const int32_t bits = static_cast<int32_t>(qh4[0] | (qh4[1] << 8) | (qh4[2] << 16) | (uint32_t{qh4[3]} << 24));
+  const __m256i which_byte = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+                                              2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+  const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32(bits), which_byte);
+  const __m256i own_bit = _mm256_set1_epi64x(static_cast<int64_t>(0x8040201008040201ULL));
+  return _mm256_cmpeq_epi8(_mm256_and_si256(spread, own_bit), own_bit);
+}
+// A Q5 block's 5-bit values 0..31 (elements in order), from its nibbles and high bits.
+inline __m256i five_bit_32(const uint8_t* qs, const uint8_t* qh) {
+  return _mm256_or_si256(nibbles_32(qs), _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
+}
 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
 }  // namespace hfcpp::quant::avx2::detail

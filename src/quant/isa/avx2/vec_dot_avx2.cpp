@@ -35,6 +35,33 @@ float vec_dot_q4_1(int64_t n, const void* w, const void* a) {
   return hsum(acc) + offsets;
 }
 
+float vec_dot_q5_0(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ5_0*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256i q = _mm256_sub_epi8(five_bit_32(x[i].qs, x[i].qh), _mm256_set1_epi8(16));
+    const __m256 s = _mm256_cvtepi32_ps(dot_i8(q, load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
+  }
+  return hsum(acc);
+}
+
+float vec_dot_q5_1(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ5_1*>(w);
+  const auto* y = static_cast<const BlockQ8_1*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    // Unsigned 0..31 weights times signed activations: one maddubs, no sign trick needed.
+    const __m256i prod = _mm256_maddubs_epi16(five_bit_32(x[i].qs, x[i].qh), load32(y[i].qs));
+    const __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(prod, _mm256_set1_epi16(1)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
+    offsets += half(x[i].m) * y[i].s;
+  }
+  return hsum(acc) + offsets;
+}
+
 float vec_dot_q8_0(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ8_0*>(w);
   const auto* y = static_cast<const BlockQ8_0*>(a);
