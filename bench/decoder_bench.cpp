@@ -2,8 +2,10 @@
 //   decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS]
 // -> one JSON line: load_s, prefill_s (best of REPEATS: PROMPT_TOKENS tokens per row, logits of the
 // last position, which is the time to first token), decode_s (NEW_TOKENS greedy steps, batch rows at
-// once, after that prefill), peak_rss_mb (getrusage). Token ids are a fixed pseudo-random sequence,
-// the same the Python driver gives llama.cpp and transformers.
+// once, after that prefill), peak_rss_mb (getrusage), rss_after_load_mb / peak_rss_load_mb (VmRSS /
+// VmHWM right after loading), kv_cache_mb (the cache's buffers). The cache is made with max_length =
+// prompt + new tokens, as generate() makes it. Token ids are a fixed pseudo-random sequence, the same
+// the Python driver gives llama.cpp and transformers.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -39,6 +42,15 @@ std::vector<int64_t> argmax_rows(const hfcpp::tensor::Tensor& logits) {  // [B, 
   return out;
 }
 
+// A "VmRSS:" / "VmHWM:" line of /proc/self/status in MB (0 where there is no /proc).
+double proc_status_mb(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) return std::atof(line.c_str() + key.size()) / 1024.0;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,6 +72,7 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   auto lm = hfcpp::models::load_causal_lm(model, options);
   const double load_s = seconds_since(t0);
+  const double rss_after_load_mb = proc_status_mb("VmRSS:"), peak_rss_load_mb = proc_status_mb("VmHWM:");
 
   const std::vector<int64_t> one = prompt_ids(prompt, lm->vocab_size());
   std::vector<int64_t> ids;
@@ -72,7 +85,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<hfcpp::models::KvCache> cache;
   hfcpp::models::CausalLMOutput out;
   for (int r = 0; r < std::max(repeats, 1); ++r) {
-    cache = lm->make_cache({.batch = batch});
+    cache = lm->make_cache({.batch = batch, .max_length = prompt + new_tokens});
     auto t = Clock::now();
     out = lm->forward(in, *cache);
     prefill_s = std::min(prefill_s, seconds_since(t));
@@ -92,9 +105,11 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage);
   std::printf("{\"impl\": \"hfcpp\", \"dtype\": \"%s\", \"batch\": %lld, \"threads\": %d, \"prompt_tokens\": %lld, "
               "\"new_tokens\": %lld, \"load_s\": %.4f, \"prefill_s\": %.5f, \"decode_s\": %.5f, "
-              "\"peak_rss_mb\": %.1f, \"kv_cache_mb\": %.2f}\n",
+              "\"peak_rss_mb\": %.1f, \"rss_after_load_mb\": %.1f, \"peak_rss_load_mb\": %.1f, "
+              "\"kv_cache_mb\": %.2f}\n",
               dtype.c_str(), static_cast<long long>(batch), threads, static_cast<long long>(prompt),
               static_cast<long long>(new_tokens), load_s, prefill_s, decode_s,
-              static_cast<double>(usage.ru_maxrss) / 1024.0, static_cast<double>(cache->memory_bytes()) / 1e6);
+              static_cast<double>(usage.ru_maxrss) / 1024.0, rss_after_load_mb, peak_rss_load_mb,
+              static_cast<double>(cache->memory_bytes()) / 1e6);
   return 0;
 }

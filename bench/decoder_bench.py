@@ -7,8 +7,12 @@ gguf_file= (dequantized to f32). Same machine, same run, same threads, same toke
 implementation runs in its own process so peak RSS is its own. Prefill: PROMPT tokens, best of 2
 (= time to first token); decode: NEW greedy tokens after it. Prints a Markdown table, the
 memory-bandwidth bound for decode and the load average; paste them into docs/benchmarks.md.
+Then a memory table for the hfcpp rows: peak RSS against issue 5's bound, weights + KV cache + 15%,
+where weights are what hfcpp holds (the .gguf file, mapped, for --dtype quantized; every tensor as
+f32 when dequantized) and the KV cache is f32 K and V for prompt + new tokens of every row.
   .venv/bin/python bench/decoder_bench.py [--threads 2] [--prompt 512] [--new 128] [--batches 1,8]
-Needs `scripts/setup --reference` (torch, transformers, llama-cpp-python).
+      [--skip llama.cpp,torch,f32]
+Needs `scripts/setup --reference` (torch, transformers, llama-cpp-python) for those rows.
 """
 import argparse
 import glob
@@ -99,7 +103,8 @@ def run_torch(path, args, batch):
 
 
 def run_hfcpp(path, args, batch, dtype):
-    out = subprocess.run([args.bin, path, str(args.prompt), str(args.new), str(batch), str(args.threads), dtype],
+    out = subprocess.run([args.bin, path, str(args.prompt), str(args.new), str(batch), str(args.threads), dtype,
+                          str(args.repeats)],
                          check=True, capture_output=True, text=True).stdout
     r = json.loads(out.strip().splitlines()[-1])
     r["impl"] = "hfcpp Q4_1 (--dtype quantized)" if dtype == "quantized" else "hfcpp f32 (dequantized, default)"
@@ -117,6 +122,44 @@ def matmul_weight_bytes(path):
     """Bytes of the 2-d weights one decode step reads (every layer matrix + the tied LM head)."""
     from gguf import GGUFReader
     return sum(int(t.n_bytes) for t in GGUFReader(path).tensors if len(t.shape) == 2)
+
+
+MIB = 1 << 20
+
+
+def memory_model(path):
+    """Bytes hfcpp's weights take (file as mapped; all tensors as f32) and f32 KV bytes per position per row."""
+    from gguf import GGUFReader
+    r = GGUFReader(path)
+    arch = bytes(r.fields["general.architecture"].parts[-1]).decode()
+
+    def meta(key):
+        return int(r.fields[f"{arch}.{key}"].parts[-1][0])
+    heads, kv_heads = meta("attention.head_count"), meta("attention.head_count_kv")
+    head_dim = meta("embedding_length") // heads
+    kv_per_position = 2 * meta("block_count") * kv_heads * head_dim * 4
+    f32_bytes = sum(int(t.n_elements) * 4 for t in r.tensors)
+    return os.path.getsize(path), f32_bytes, kv_per_position
+
+
+def memory_table(path, args, rows):
+    file_bytes, f32_bytes, kv_per_position = memory_model(path)
+    print(f"\nPeak RSS of hfcpp (MiB = 2^20 bytes) against weights + KV cache + 15% (issue 5); KV cache: f32 K and V "
+          f"for {args.prompt} + {args.new} positions per row. TTFT: prefill of the {args.prompt}-token prompt "
+          "(best of --repeats, weights already loaded); load + TTFT: from the start of loading.\n")
+    print("| hfcpp | batch | peak RSS | weights held | KV cache | bound (+15%) | within | hfcpp's KV buffers "
+          "| RSS after load | TTFT (s) | load + TTFT (s) |")
+    print("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
+    for r in rows:
+        if not r["impl"].startswith("hfcpp"):
+            continue
+        weights = (file_bytes if r["dtype"] == "quantized" else f32_bytes) / MIB
+        kv = kv_per_position * (args.prompt + args.new) * r["batch"] / MIB
+        bound = (weights + kv) * 1.15
+        ok = "yes" if r["peak_rss_mb"] <= bound else f"NO (+{100 * (r['peak_rss_mb'] / bound - 1):.1f}%)"
+        print(f"| {r['dtype']} | {r['batch']} | {r['peak_rss_mb']:.1f} | {weights:.1f} | {kv:.1f} | {bound:.1f} | {ok} "
+              f"| {r['kv_cache_mb'] * 1e6 / MIB:.1f} | {r['rss_after_load_mb']:.1f} | {r['prefill_s']:.3f} "
+              f"| {r['load_s'] + r['prefill_s']:.3f} |")
 
 
 def copy_bandwidth_gbs():
@@ -138,8 +181,9 @@ def main():
     ap.add_argument("--prompt", type=int, default=512)
     ap.add_argument("--new", type=int, default=128)
     ap.add_argument("--batches", default="1")
+    ap.add_argument("--repeats", type=int, default=2, help="hfcpp prefill runs (the best is reported)")
     ap.add_argument("--skip", default="", help="comma-separated: llama.cpp,torch,f32")
-    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bench", "decoder_bench"))
+    ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin", "decoder_bench"))
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-batch", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -181,6 +225,7 @@ def main():
           f"{bw:.1f} GB/s (read + write, 1 thread) -> bound {bw * 1e9 / weights:.0f} tokens/s at batch 1.")
     print(f"Load average (1/5/15 min): before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
           f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f} on {os.cpu_count()} cores.")
+    memory_table(path, args, rows)
     print("\n" + json.dumps(rows))
 
 

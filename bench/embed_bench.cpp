@@ -1,6 +1,10 @@
 // Sentence-embedding throughput of hfcpp on a sentence-transformers model, for bench/embed_bench.py.
-//   embed_bench MODEL SEQ_TOKENS BATCH REPEATS  -> one JSON line {"batch", "seconds_per_batch", ...}
+//   embed_bench MODEL SEQ_TOKENS BATCH REPEATS [auto|f32|bf16|f16]
+//   -> one JSON line {"batch", "seconds_per_batch", "load_s", "first_embedding_s" (process start of
+//      loading to the first embedding, one text), "peak_rss_mb" (getrusage, MiB), ...}
 // Texts are built to tokenize to exactly SEQ_TOKENS tokens (with [CLS]/[SEP]).
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,7 +22,9 @@ int main(int argc, char** argv) {
   const std::string model = argv[1];
   const int seq = std::atoi(argv[2]), batch = std::atoi(argv[3]), repeats = std::atoi(argv[4]);
   auto t0 = std::chrono::steady_clock::now();
-  auto embedder = hfcpp::pipelines::SentenceEmbedder::load(model);
+  hfcpp::models::LoadOptions options;
+  options.dtype = hfcpp::models::parse_dtype_option(argc > 5 ? argv[5] : "auto");
+  auto embedder = hfcpp::pipelines::SentenceEmbedder::load(model, options);
   std::vector<std::string> texts;
   for (int i = 0; i < batch; ++i) {
     std::string t;
@@ -36,9 +42,12 @@ int main(int argc, char** argv) {
     auto b = std::chrono::steady_clock::now();
     best = std::min(best, std::chrono::duration<double>(b - a).count());
   }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
   std::printf("{\"impl\": \"hfcpp\", \"batch\": %d, \"seq\": %d, \"threads\": %d, \"seconds_per_batch\": %.6f, "
-              "\"sentences_per_s\": %.2f, \"load_s\": %.4f, \"first_embedding_s\": %.4f}\n",
+              "\"sentences_per_s\": %.2f, \"load_s\": %.4f, \"first_embedding_s\": %.4f, \"peak_rss_mb\": %.1f}\n",
               batch, seq, hfcpp::core::num_threads(), best, batch / best,
-              std::chrono::duration<double>(t1 - t0).count(), std::chrono::duration<double>(t2 - t0).count());
+              std::chrono::duration<double>(t1 - t0).count(), std::chrono::duration<double>(t2 - t0).count(),
+              static_cast<double>(usage.ru_maxrss) / 1024.0);
   return 0;
 }

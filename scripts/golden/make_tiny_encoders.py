@@ -10,9 +10,14 @@ what transformers computes on a batch of mixed-length, padded inputs:
   tests/models/tiny/<arch>/<head>/           the checkpoint (config.json, model.safetensors, tokenizer)
   tests/golden/models/<arch>-<head>.safetensors  input_ids, attention_mask, token_type_ids,
       hidden_states.<i> (every layer, f32), last_hidden_state, pooler_output, logits / start_logits ...
+  tests/golden/models/<arch>-<head>.bf16.safetensors  the same outputs (stored as bf16) of the
+      committed checkpoint loaded with torch_dtype=torch.bfloat16, run in bf16 on the same inputs.
 Metadata of each golden file records the library versions. Needs `scripts/setup --reference`.
 Run from the repository root:  .venv/bin/python scripts/golden/make_tiny_encoders.py
+  --bf16-only: only (re)write the bf16 goldens from the committed checkpoints and f32 goldens'
+  inputs, leaving the checkpoints and f32 goldens byte-identical.
 """
+import argparse
 import json
 import os
 import shutil
@@ -21,7 +26,9 @@ import sys
 import numpy as np
 import torch
 import transformers
+from safetensors import safe_open
 from safetensors.numpy import save_file
+from safetensors.torch import save_file as save_torch_file
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -150,10 +157,46 @@ def randomize_norms(model):
                 p.add_(torch.randn(p.shape, generator=g) * 0.02)
 
 
+OUTPUT_KEYS = ("last_hidden_state", "pooler_output", "logits", "start_logits", "end_logits")
+
+
+def make_bf16_golden(arch: str, head: str, versions: dict) -> None:
+    """transformers' bf16 run (weights, activations and every op in bfloat16, as
+    from_pretrained(torch_dtype=torch.bfloat16) runs it) of the committed checkpoint on the
+    committed f32 golden's inputs."""
+    prefix, suffix = ARCHS[arch][1], HEADS_[head][0]
+    cls = getattr(transformers, prefix + suffix)
+    model = cls.from_pretrained(os.path.join(OUT_MODELS, arch, head), dtype=torch.bfloat16).eval()
+    f32_golden = os.path.join(OUT_GOLDEN, f"{arch}-{head}.safetensors")
+    with safe_open(f32_golden, "pt") as f:
+        inputs = {k: f.get_tensor(k) for k in ("input_ids", "attention_mask", "token_type_ids") if k in f.keys()}
+    with torch.no_grad():
+        out = model(**inputs, output_hidden_states=True)
+    tensors = {f"hidden_states.{i}": h.clone() for i, h in enumerate(out.hidden_states)}
+    for key in OUTPUT_KEYS:
+        v = getattr(out, key, None)
+        if v is not None:
+            tensors[key] = v.clone()
+    assert all(t.dtype == torch.bfloat16 for t in tensors.values())
+    meta = dict(versions, arch=arch, head=head, model_class=cls.__name__, torch_dtype="bfloat16",
+                inputs=os.path.basename(f32_golden))
+    save_torch_file(tensors, os.path.join(OUT_GOLDEN, f"{arch}-{head}.bf16.safetensors"), metadata=meta)
+    print(f"{arch}/{head} bf16: {sorted(tensors)}", file=sys.stderr)
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--bf16-only", action="store_true",
+                        help="only write the bf16 goldens from the committed checkpoints")
+    args = parser.parse_args()
     versions = {"torch": torch.__version__, "transformers": transformers.__version__,
                 "numpy": np.__version__}
     os.makedirs(OUT_GOLDEN, exist_ok=True)
+    if args.bf16_only:
+        for arch in ARCHS:
+            for head in HEADS_:
+                make_bf16_golden(arch, head, versions)
+        return 0
     for arch, (tok_kind, prefix) in ARCHS.items():
         tokenizer = make_tokenizer(tok_kind)
         for head, (suffix, extra) in HEADS_.items():
@@ -180,7 +223,7 @@ def main() -> int:
             tensors = {k: v.numpy().astype(np.int64) for k, v in inputs.items()}
             for i, h in enumerate(out.hidden_states):
                 tensors[f"hidden_states.{i}"] = h.numpy().astype(np.float32)
-            for key in ("last_hidden_state", "pooler_output", "logits", "start_logits", "end_logits"):
+            for key in OUTPUT_KEYS:
                 v = getattr(out, key, None)
                 if v is not None:
                     tensors[key] = v.numpy().astype(np.float32)
@@ -188,6 +231,7 @@ def main() -> int:
                         texts=json.dumps(PAIRS if head == "question-answering" else TEXTS))
             save_file(tensors, os.path.join(OUT_GOLDEN, f"{arch}-{head}.safetensors"), metadata=meta)
             print(f"{arch}/{head}: {sorted(tensors)}", file=sys.stderr)
+            make_bf16_golden(arch, head, versions)
     return 0
 
 

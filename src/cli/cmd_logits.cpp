@@ -1,6 +1,7 @@
-// `hfcpp logits MODEL --ids 1,2,3 [--steps N] [--cache KIND] [--json]` (hidden, for debugging and
-// the live differential test): the causal LM's logits for every prompt position, then N greedy
-// decode steps (argmax fed back, as generate() does) through the chosen KV cache.
+// `hfcpp logits MODEL --ids 1,2,3 [--steps N] [--cache KIND] [--dtype D] [--json]` (hidden, for
+// debugging and the live differential tests): the causal LM's logits for every prompt position,
+// then N greedy decode steps (argmax fed back, as generate() does) through the chosen KV cache.
+// --dtype quantized (GGUF only, as for `hfcpp run`): block-quantized weights multiplied as stored.
 #include <algorithm>
 #include <cstdio>
 #include <sstream>
@@ -55,7 +56,8 @@ void print_top(const float* row, int64_t vocab, const std::string& label) {
 
 void run_logits(const LogitsOptions& o) {
   models::LoadOptions load;
-  load.dtype = models::parse_dtype_option(o.dtype);
+  load.quantized_matmuls = o.dtype == "quantized";
+  load.dtype = load.quantized_matmuls ? std::nullopt : models::parse_dtype_option(o.dtype);
   const models::KvCacheKind kind = models::parse_kv_cache_kind(o.cache);
   HFCPP_CHECK(o.steps >= 0, ErrorCode::Usage, "[logits] --steps {} must be >= 0", o.steps);
   const std::vector<int64_t> ids = parse_ids(o.ids);
@@ -106,7 +108,8 @@ void register_logits(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_option("--ids", opts->ids, "Comma-separated prompt token ids")->required();
   cmd->add_option("--steps", opts->steps, "Greedy decode steps after the prompt")->capture_default_str();
   cmd->add_option("--cache", opts->cache, "KV cache: dynamic|static|sliding|int8|int4")->capture_default_str();
-  cmd->add_option("--dtype", opts->dtype, "Weights dtype: auto|f32|bf16|f16")->capture_default_str();
+  cmd->add_option("--dtype", opts->dtype, "Weights dtype: auto|f32|bf16|f16, or quantized (GGUF: block-quantized "
+                  "weights multiplied as they are, llama.cpp's numerics)")->capture_default_str();
   cmd->add_option("--residual-length", opts->residual_length, "Quantized cache: newest positions kept in f32")
       ->capture_default_str();
   cmd->add_option("--group-size", opts->group_size, "Quantized cache: elements per group")->capture_default_str();

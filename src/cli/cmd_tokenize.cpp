@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/json.h"
+#include "hfcpp/generation/model_assets.h"
 #include "hfcpp/tokenizers/tokenizer.h"
 
 namespace hfcpp::cli {
@@ -50,7 +51,9 @@ void print_encoding(const tokenizers::Encoding& e, bool jsonl) {
 }
 
 void run_tokenize(const TokenizeOptions& o) {
-  auto tok = tokenizers::Tokenizer::load(o.tokenizer);
+  // A .gguf file carries its tokenizer in its metadata (as llama.cpp reads it).
+  const bool gguf = o.tokenizer.size() > 5 && o.tokenizer.compare(o.tokenizer.size() - 5, 5, ".gguf") == 0;
+  auto tok = gguf ? generation::load_model_assets(o.tokenizer).tokenizer : tokenizers::Tokenizer::load(o.tokenizer);
   auto encode_one = [&](const std::string& text, size_t line_no) {
     try {
       print_encoding(tok.encode(text, !o.no_special), o.jsonl);

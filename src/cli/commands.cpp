@@ -22,6 +22,8 @@ void register_all_commands(CLI::App& app, GlobalOptions& global) {
   register_quant_debug(app, global);
   register_quantize(app, global);
   register_perplexity(app, global);
+  register_imatrix(app, global);
+  register_convert(app, global);
 }
 
 }  // namespace hfcpp::cli

@@ -37,5 +37,7 @@ void register_run(CLI::App& app, GlobalOptions& global);
 void register_quant_debug(CLI::App& app, GlobalOptions& global);
 void register_quantize(CLI::App& app, GlobalOptions& global);
 void register_perplexity(CLI::App& app, GlobalOptions& global);
+void register_imatrix(CLI::App& app, GlobalOptions& global);
+void register_convert(CLI::App& app, GlobalOptions& global);
 
 }  // namespace hfcpp::cli

@@ -64,6 +64,16 @@ void MappedFile::advise_willneed(size_t offset, size_t length) const {
   ::madvise(const_cast<std::byte*>(data_) + start, length, MADV_WILLNEED);
 }
 
+void MappedFile::release_pages(size_t offset, size_t length) const {
+  if (!data_ || offset >= size_) return;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t end = std::min(size_, offset + std::min(length, size_ - offset));
+  // Whole pages only: the partial pages at either end may hold bytes of a neighbouring tensor.
+  // (Releasing them would be harmless too, but would make that tensor fault them in again.)
+  const size_t first = (offset + page - 1) / page * page, last = end / page * page;
+  if (last > first) ::madvise(const_cast<std::byte*>(data_) + first, last - first, MADV_DONTNEED);
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

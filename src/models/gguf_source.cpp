@@ -9,6 +9,8 @@
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/log.h"
 #include "hfcpp/hub/cache.h"
+#include "models/gguf_gemma3.h"
+#include "models/gguf_names.h"
 #include "models/registry.h"
 
 namespace hfcpp::models {
@@ -66,39 +68,27 @@ std::unique_ptr<CausalLM> load_causal_lm_gguf(const std::string& gguf_path, cons
 
 namespace {
 
-// llama.cpp's per-layer tensor names (gguf-py's MODEL_TENSOR names) and transformers' names.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 11> kLayerNames = {{
-    {"attn_q", "self_attn.q_proj"},
-    {"attn_k", "self_attn.k_proj"},
-    {"attn_v", "self_attn.v_proj"},
-    {"attn_output", "self_attn.o_proj"},
-    {"attn_q_norm", "self_attn.q_norm"},
-    {"attn_k_norm", "self_attn.k_norm"},
-    {"ffn_gate", "mlp.gate_proj"},
-    {"ffn_up", "mlp.up_proj"},
-    {"ffn_down", "mlp.down_proj"},
-    {"attn_norm", "input_layernorm"},
-    {"ffn_norm", "post_attention_layernorm"},
-}};
-
-constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kGlobalNames = {{
-    {"token_embd", "model.embed_tokens"},
-    {"output_norm", "model.norm"},
-    {"output", "lm_head"},
-}};
-
 // Architectures whose GGUF hfcpp maps, with the transformers classes they stand for.
 struct GgufArch {
   std::string_view gguf;
   std::string_view model_type;
   std::string_view hf_class;
+  bool gemma_norms = false;  // sandwich norms, RMSNorm weights stored as 1 + w (gguf_gemma3.h)
 };
-constexpr std::array<GgufArch, 1> kArchs = {{{"llama", "llama", "LlamaForCausalLM"}}};
+constexpr std::array<GgufArch, 4> kArchs = {{{"llama", "llama", "LlamaForCausalLM"},
+                                             {"qwen2", "qwen2", "Qwen2ForCausalLM"},
+                                             {"qwen3", "qwen3", "Qwen3ForCausalLM"},
+                                             {"gemma3", "gemma3_text", "Gemma3ForCausalLM", true}}};
+
+const GgufArch* find_arch(std::string_view arch) {
+  for (const auto& a : kArchs)
+    if (a.gguf == arch) return &a;
+  return nullptr;
+}
 
 const GgufArch& arch_of(const formats::GgufFile& file) {
   const std::string arch = file.architecture();
-  for (const auto& a : kArchs)
-    if (a.gguf == arch) return a;
+  if (const GgufArch* a = find_arch(arch)) return *a;
   std::string list;
   for (const auto& a : kArchs) list += (list.empty() ? "" : ", ") + std::string(a.gguf);
   HFCPP_THROW(ErrorCode::Unsupported, "[models] GGUF architecture '{}' in '{}' cannot be loaded yet; supported: {}",
@@ -107,13 +97,13 @@ const GgufArch& arch_of(const formats::GgufFile& file) {
 
 }  // namespace
 
-std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name) {
+std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name, std::string_view arch) {
   std::string_view suffix;
   for (std::string_view s : {".weight", ".bias"})
     if (name.size() > s.size() && name.substr(name.size() - s.size()) == s) suffix = s;
   if (suffix.empty()) return std::nullopt;
   const std::string_view stem = name.substr(0, name.size() - suffix.size());
-  for (const auto& [gguf, hf] : kGlobalNames)
+  for (const auto& [gguf, hf] : kGgufGlobalNames)
     if (stem == gguf) return std::string(hf) + std::string(suffix);
   if (stem.substr(0, 4) != "blk.") return std::nullopt;
   const size_t dot = stem.find('.', 4);
@@ -122,7 +112,9 @@ std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name) {
   for (char c : layer)
     if (c < '0' || c > '9') return std::nullopt;
   const std::string_view part = stem.substr(dot + 1);
-  for (const auto& [gguf, hf] : kLayerNames)
+  if (const GgufArch* a = find_arch(arch); a != nullptr && a->gemma_norms)
+    if (auto hf = gguf_gemma3::sandwich_norm_name(part)) return fmt::format("model.layers.{}.{}{}", layer, *hf, suffix);
+  for (const auto& [gguf, hf] : kGgufLayerNames)
     if (part == gguf) return fmt::format("model.layers.{}.{}{}", layer, hf, suffix);
   return std::nullopt;
 }
@@ -152,6 +144,7 @@ ModelConfig config_from_gguf(const formats::GgufFile& file) {
   optional_int("attention.head_count_kv", "num_key_value_heads");
   optional_int("context_length", "max_position_embeddings");
   optional_int("rope.dimension_count", "head_dim");
+  if (!c.contains("head_dim")) optional_int("attention.key_length", "head_dim");  // qwen3 writes no rope dims
   optional_float("rope.freq_base", "rope_theta");
   optional_float("attention.layer_norm_rms_epsilon", "rms_norm_eps");
   optional_int("vocab_size", "vocab_size");
@@ -179,17 +172,19 @@ ModelConfig config_from_gguf(const formats::GgufFile& file) {
   if (auto v = file.get_int("tokenizer.ggml.bos_token_id")) c["bos_token_id"] = *v;
   if (auto v = file.get_int("tokenizer.ggml.eos_token_id")) c["eos_token_id"] = *v;
   if (auto v = file.get_int("tokenizer.ggml.padding_token_id")) c["pad_token_id"] = *v;
+  if (arch.gguf == "gemma3") gguf_gemma3::add_config(file, c);
   return ModelConfig::from_json(std::move(c), file.path() + " (GGUF metadata)");
 }
 
 GgufWeights::GgufWeights(formats::GgufFile file) : file_(std::move(file)) {
   const GgufArch& arch = arch_of(file_);
   for (const auto& t : file_.tensors())
-    if (auto hf = hf_name_of_gguf_tensor(t.name)) by_hf_name_.emplace(std::move(*hf), t.name);
+    if (auto hf = hf_name_of_gguf_tensor(t.name, arch.gguf)) by_hf_name_.emplace(std::move(*hf), t.name);
+  shifted_norms_ = arch.gemma_norms;
   // convert_hf_to_gguf.py interleaves the rotary halves of llama's q/k rows (LlamaModel.permute).
   unpermute_qk_ = arch.gguf == "llama";
-  heads_ = file_.get_int("llama.attention.head_count").value_or(0);
-  kv_heads_ = file_.get_int("llama.attention.head_count_kv").value_or(heads_);
+  heads_ = file_.get_int(std::string(arch.gguf) + ".attention.head_count").value_or(0);
+  kv_heads_ = file_.get_int(std::string(arch.gguf) + ".attention.head_count_kv").value_or(heads_);
 }
 
 tensor::Shape GgufWeights::shape(std::string_view hf_name) const {

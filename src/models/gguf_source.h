@@ -31,12 +31,13 @@ std::unique_ptr<CausalLM> load_causal_lm_gguf(const std::string& gguf_path, cons
 // The config.json transformers builds when loading this file (load_gguf_checkpoint): model_type,
 // architectures, sizes, rope_theta, rms_norm_eps, vocab_size (from tokenizer.ggml.tokens when
 // <arch>.vocab_size is absent), tie_word_embeddings (no output.weight), bos/eos token ids.
-// Unsupported for architectures hfcpp cannot map yet (today: llama).
+// Unsupported for architectures hfcpp cannot map yet (today: llama, qwen2, qwen3, gemma3).
 ModelConfig config_from_gguf(const formats::GgufFile& file);
 
 // The Hugging Face name of a llama.cpp tensor name ("blk.3.attn_q.weight" ->
 // "model.layers.3.self_attn.q_proj.weight"); nullopt for names without an equivalent.
-std::optional<std::string> hf_name_of_gguf_tensor(std::string_view gguf_name);
+// `arch` (general.architecture) picks the names that differ by family (Gemma's norms).
+std::optional<std::string> hf_name_of_gguf_tensor(std::string_view gguf_name, std::string_view arch = "llama");
 
 // The tensors of a GGUF file under their Hugging Face names.
 class GgufWeights {
@@ -63,6 +64,7 @@ class GgufWeights {
   std::map<std::string, std::string, std::less<>> by_hf_name_;  // HF name -> GGUF name
   int64_t heads_ = 0, kv_heads_ = 0;
   bool unpermute_qk_ = false;
+  bool shifted_norms_ = false;  // Gemma: RMSNorm weights stored as 1 + w
 };
 
 // WeightSource::get_optional's GGUF branch: shape check (recorded in problems) and load.

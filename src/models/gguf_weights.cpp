@@ -1,11 +1,13 @@
 // GgufWeights::load: a GGUF tensor as the Hugging Face checkpoint holds it. Rows of llama's q/k
 // projections are moved back from llama.cpp's interleaved rotary layout (on the raw bytes, so it
 // works for every type: ggml rows are independent), then block types are dequantized to f32 by
-// quant::dequantize.
+// quant::dequantize. The file pages of a copied tensor are released (peak RSS: the copies, not
+// copies + file).
 #include <cstring>
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/quant/quant.h"
+#include "models/gguf_gemma3.h"
 #include "models/gguf_source.h"
 
 namespace hfcpp::models {
@@ -96,9 +98,16 @@ Tensor GgufWeights::load(std::string_view hf_name, std::optional<DType> dtype) c
       t = Tensor::empty(shape, DType::F32);
       dequantize_blocks(info.type, bytes.data(), t.mutable_data<float>(), info.numel(), name);
     }
+    // Copied out: the file's pages of this tensor need not stay resident next to the copy.
+    file_.mapping()->release_pages(file_.header().data_offset + info.offset, info.nbytes);
   }
-  if (dtype && t.dtype() != *dtype) return t.to(*dtype);
-  if (!dtype && !tensor::dtype_info(t.dtype()).is_float) return t.to(DType::F32);
+  // convert_hf_to_gguf stores Gemma's RMSNorm weights as 1 + w; the HF checkpoint holds w.
+  if (shifted_norms_ && gguf_gemma3::is_shifted_norm(hf_name)) t = gguf_gemma3::shift_norm_weight(t);
+  std::optional<DType> convert_to = dtype;
+  if (!dtype && !tensor::dtype_info(t.dtype()).is_float) convert_to = DType::F32;
+  if (!convert_to || t.dtype() == *convert_to) return t;
+  t = t.to(*convert_to);
+  file_.mapping()->release_pages(file_.header().data_offset + info.offset, info.nbytes);
   return t;
 }
 

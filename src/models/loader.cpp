@@ -107,6 +107,11 @@ std::unique_ptr<EncoderModel> load_encoder(const std::string& path_or_repo_id, c
 
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& path_or_repo_id, const LoadOptions& options) {
   if (auto gguf = find_gguf_model(path_or_repo_id)) return load_causal_lm_gguf(*gguf, options);
+  // Quantized matmuls multiply GGUF blocks as the file stores them; other formats have none.
+  HFCPP_CHECK(!options.quantized_matmuls, ErrorCode::InvalidArgument,
+              "[models] --dtype quantized keeps a GGUF file's block-quantized weights: '{}' is not a .gguf model "
+              "(expected auto, f32, bf16 or f16 for it)",
+              path_or_repo_id);
   ModelFolder m = open_config(path_or_repo_id);
   const std::string model_type = m.config.model_type();
   const ModelRegistry& registry = ModelRegistry::instance();

@@ -76,7 +76,14 @@ std::optional<Tensor> WeightSource::get_optional(std::string_view name, const Sh
               "[weights] tensor '{}' has dtype {}, expected a floating-point weight", *found, info.dtype_name);
   DType want = kind == WeightKind::Param ? DType::F32 : state_->weight_dtype.value_or(have);
   if (want != DType::F32 && want != DType::BF16 && want != DType::F16) want = DType::F32;
-  return state_->checkpoint.tensor(*found, want);
+  const formats::SafetensorsFile& file = state_->checkpoint.file_of(*found);
+  Tensor t = file.tensor(*found, want);
+  // Converted (or unaligned, copied): the file's pages of this tensor are not needed any more.
+  const auto* mapped = file.mapping()->data();
+  const auto* data = static_cast<const std::byte*>(t.raw_data());
+  if (t.nbytes() > 0 && (data < mapped || data >= mapped + file.mapping()->size()))
+    file.mapping()->release_pages(file.header().data_start() + info.data_begin, info.nbytes());
+  return t;
 }
 
 std::optional<QuantizedWeight> WeightSource::get_quantized(std::string_view name, const Shape& expected) const {

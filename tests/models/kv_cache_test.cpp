@@ -142,6 +142,30 @@ TEST(CacheMemory, SlidingAndQuantizedCachesHoldLess) {
               static_cast<long long>(int4));
 }
 
+TEST(CacheMemory, DynamicCacheStopsDoublingAtMaxLength) {
+  // generate() passes max_length = prompt + new tokens: the buffers end at that length, not at
+  // the next power of two (a 512-token prompt + 8 new would otherwise hold 1024 positions).
+  auto lm = models::load_causal_lm(model_dir("llama"));
+  auto bytes_after = [&](int64_t max_length, int64_t prompt_len, int64_t steps) {
+    auto cache = lm->make_cache({.kind = KvCacheKind::Dynamic, .max_length = max_length});
+    std::vector<int64_t> prompt(static_cast<size_t>(prompt_len));
+    for (int64_t i = 0; i < prompt_len; ++i) prompt[static_cast<size_t>(i)] = (i * 7 + 3) % 90 + 3;
+    lm->forward({.input_ids = Tensor::from_data<int64_t>(prompt, {1, prompt_len})}, *cache);
+    for (int64_t s = 0; s < steps; ++s) {
+      std::vector<int64_t> tok{(s * 5 + 1) % 90 + 3};
+      lm->forward({.input_ids = Tensor::from_data<int64_t>(tok, {1, 1}), .last_token_logits_only = true}, *cache);
+    }
+    EXPECT_EQ(cache->length(), prompt_len + steps);
+    return cache->memory_bytes();
+  };
+  const int64_t full_64 = bytes_after(0, 64, 0);  // the initial buffer, 64 positions, full
+  const int64_t unlimited = bytes_after(0, 64, 8), limited = bytes_after(72, 64, 8);
+  EXPECT_EQ(limited, 72 * full_64 / 64);
+  EXPECT_EQ(unlimited, 2 * full_64);  // doubled to 128 positions
+  // More tokens than announced still fit (doubling again past max_length).
+  EXPECT_GT(bytes_after(66, 64, 8), limited);
+}
+
 TEST(CacheKind, ParsesCliNames) {
   EXPECT_EQ(models::parse_kv_cache_kind("dynamic"), KvCacheKind::Dynamic);
   EXPECT_EQ(models::parse_kv_cache_kind("static"), KvCacheKind::Static);

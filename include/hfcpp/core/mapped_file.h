@@ -25,6 +25,11 @@ class MappedFile {
   // Hints to the kernel (madvise); harmless if ignored.
   void advise_sequential() const;
   void advise_willneed(size_t offset, size_t length) const;
+  // Drops the resident pages lying wholly inside [offset, offset + length) (MADV_DONTNEED), for
+  // bytes already copied out (converted or dequantized weights): peak RSS then holds the copies,
+  // not copies + file. The mapping is read-only, so a later read faults the bytes in again from
+  // the file; the contents never change.
+  void release_pages(size_t offset, size_t length) const;
 
  private:
   MappedFile() = default;

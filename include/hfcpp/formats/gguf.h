@@ -208,6 +208,7 @@ class GgufWriter {
   // serialize() and write() refuse a writer holding such tensors.
   void add_tensor_info(std::string name, quant::GgmlType type, const tensor::Shape& shape);
   uint32_t alignment() const { return alignment_; }
+  size_t metadata_count() const { return metadata_.size(); }
   // Everything before the data section (padded to the alignment).
   std::string header_bytes() const;
 

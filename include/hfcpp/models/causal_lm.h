@@ -31,7 +31,9 @@ KvCacheKind parse_kv_cache_kind(const std::string& name);
 struct KvCacheOptions {
   KvCacheKind kind = KvCacheKind::Dynamic;
   int64_t batch = 1;
-  int64_t max_length = 0;        // Static: capacity in positions (prompt + new tokens); required
+  // Static: capacity in positions (prompt + new tokens); required. Dynamic and sliding: the
+  // expected final length, where buffer doubling stops (0: no limit; more still fits).
+  int64_t max_length = 0;
   int64_t residual_length = 128;  // quantized: newest positions kept unquantized (transformers' default)
   int64_t group_size = 64;        // quantized: elements per quantization group
 };

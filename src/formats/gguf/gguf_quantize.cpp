@@ -1,4 +1,4 @@
-// quantize_gguf (llama-quantize's job) and llama.cpp's importance-matrix files.
+// quantize_gguf (llama-quantize's job) and load_imatrix (its --imatrix: averages from imatrix.h's reader).
 // The output streams tensor by tensor: the header first (every size is known from the plan),
 // then each tensor converted in memory and zero-padded to the alignment.
 #include <cerrno>
@@ -12,6 +12,7 @@
 #include "hfcpp/core/thread_pool.h"
 #include "hfcpp/formats/gguf.h"
 #include "hfcpp/formats/gguf_quantize.h"
+#include "hfcpp/formats/imatrix.h"
 #include "hfcpp/quant/quant.h"
 
 namespace hfcpp::formats {
@@ -19,79 +20,6 @@ namespace hfcpp::formats {
 using quant::GgmlType;
 
 namespace {
-
-// Reads the legacy binary imatrix (llama.cpp's imatrix .dat):
-//   i32 n_entries; n_entries x { i32 name_len, name, i32 ncall, i32 nval, f32 values[nval] };
-//   then optionally i32 last_call, i32 dataset_len, dataset. Values are sums over ncall calls.
-ImportanceMatrix load_legacy_imatrix(const std::string& path, std::span<const std::byte> bytes) {
-  size_t pos = 0;
-  auto read_i32 = [&](const char* what) {
-    HFCPP_CHECK(pos + 4 <= bytes.size(), ErrorCode::Format, "[imatrix] '{}': truncated at byte {} reading {}", path,
-                pos, what);
-    int32_t v;
-    std::memcpy(&v, bytes.data() + pos, 4);
-    pos += 4;
-    return v;
-  };
-  ImportanceMatrix out;
-  const int32_t n_entries = read_i32("the entry count");
-  HFCPP_CHECK(n_entries > 0 && static_cast<size_t>(n_entries) <= bytes.size() / 16, ErrorCode::Format,
-              "[imatrix] '{}': {} entries, expected 1..{} for a {}-byte file", path, n_entries, bytes.size() / 16,
-              bytes.size());
-  for (int32_t e = 0; e < n_entries; ++e) {
-    const int32_t name_len = read_i32("a name length");
-    HFCPP_CHECK(name_len > 0 && pos + static_cast<size_t>(name_len) <= bytes.size(), ErrorCode::Format,
-                "[imatrix] '{}': entry {} name length {} at byte {} exceeds the file", path, e, name_len, pos - 4);
-    std::string name(reinterpret_cast<const char*>(bytes.data() + pos), static_cast<size_t>(name_len));
-    pos += static_cast<size_t>(name_len);
-    const int32_t ncall = read_i32("a call count");
-    const int32_t nval = read_i32("a value count");
-    HFCPP_CHECK(nval > 0 && pos + 4 * static_cast<size_t>(nval) <= bytes.size(), ErrorCode::Format,
-                "[imatrix] '{}': entry '{}' has {} values at byte {}, exceeding the file", path, name, nval, pos);
-    std::vector<float> values(static_cast<size_t>(nval));
-    std::memcpy(values.data(), bytes.data() + pos, 4 * values.size());
-    pos += 4 * values.size();
-    if (ncall > 0)
-      for (float& v : values) v /= static_cast<float>(ncall);
-    out[std::move(name)] = std::move(values);
-  }
-  return out;
-}
-
-// The GGUF imatrix: per weight, <name>.in_sum2 (f32 [n_mat, n_cols]) and <name>.counts
-// (f32 [n_mat, 1]); the importance is in_sum2 / count (1 where a matrix never saw input).
-ImportanceMatrix load_gguf_imatrix(const std::string& path) {
-  const GgufFile file = GgufFile::open(path);
-  static constexpr std::string_view kSums = ".in_sum2", kCounts = ".counts";
-  ImportanceMatrix out;
-  for (const auto& info : file.tensors()) {
-    const std::string& n = info.name;
-    if (n.size() <= kSums.size() || n.compare(n.size() - kSums.size(), kSums.size(), kSums) != 0) continue;
-    const std::string base = n.substr(0, n.size() - kSums.size());
-    const auto* counts_info = file.find_tensor(base + std::string(kCounts));
-    HFCPP_CHECK(counts_info != nullptr, ErrorCode::Format, "[imatrix] '{}': '{}' has no '{}{}'", path, n, base, kCounts);
-    HFCPP_CHECK(info.type == GgmlType::F32 && counts_info->type == GgmlType::F32, ErrorCode::Format,
-                "[imatrix] '{}': '{}' and its counts must be F32", path, n);
-    const uint64_t n_cols = info.ne[0], n_mat = info.numel() / std::max<uint64_t>(1, n_cols);
-    HFCPP_CHECK(counts_info->numel() == n_mat, ErrorCode::Format,
-                "[imatrix] '{}': '{}' has {} counts, expected {} (one per matrix)", path, base, counts_info->numel(), n_mat);
-    const auto sums = file.tensor_bytes(n);
-    const auto counts = file.tensor_bytes(counts_info->name);
-    std::vector<float> values(info.numel());
-    for (uint64_t m = 0; m < n_mat; ++m) {
-      float count;
-      std::memcpy(&count, counts.data() + 4 * m, 4);
-      for (uint64_t c = 0; c < n_cols; ++c) {
-        float s;
-        std::memcpy(&s, sums.data() + 4 * (m * n_cols + c), 4);
-        values[m * n_cols + c] = count > 0.0f ? s / count : 1.0f;
-      }
-    }
-    out[base] = std::move(values);
-  }
-  HFCPP_CHECK(!out.empty(), ErrorCode::Format, "[imatrix] '{}': a GGUF without any *.in_sum2 tensor", path);
-  return out;
-}
 
 std::optional<int64_t> first_int(const GgufFile& f, const std::string& key) {
   const GgufValue* v = f.find(key);
@@ -166,10 +94,29 @@ class OutputFile {
 }  // namespace
 
 ImportanceMatrix load_imatrix(const std::string& path) {
-  auto mapping = core::MappedFile::open(path);
-  const auto bytes = mapping->bytes();
-  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "GGUF", 4) == 0) return load_gguf_imatrix(path);
-  return load_legacy_imatrix(path, bytes);
+  // llama-quantize's load_imatrix: GGUF sums divided by their count (1 where a matrix saw no
+  // token); legacy values divided by ncall.
+  const ImatrixFile file = read_imatrix_file(path);
+  HFCPP_CHECK(file.is_legacy || file.has_metadata, ErrorCode::Format,
+              "[imatrix] '{}': a GGUF imatrix without the {}, {} and {} keys (llama-quantize refuses it too)", path,
+              kImatrixDatasetsKey, kImatrixChunkCountKey, kImatrixChunkSizeKey);
+  ImportanceMatrix out;
+  for (const auto& [name, e] : file.entries) {
+    std::vector<float>& values = out[name];
+    values.resize(e.sums.size());
+    if (file.is_legacy) {
+      const float ncall = static_cast<float>(e.counts.empty() ? 0 : e.counts[0]);
+      for (size_t i = 0; i < values.size(); ++i) values[i] = ncall > 0 ? e.sums[i] / ncall : e.sums[i];
+      continue;
+    }
+    const size_t n_cols = e.sums.size() / e.counts.size();
+    for (size_t m = 0; m < e.counts.size(); ++m) {
+      const float count = static_cast<float>(e.counts[m]);
+      for (size_t c = 0; c < n_cols; ++c)
+        values[m * n_cols + c] = count > 0.0f ? e.sums[m * n_cols + c] / count : 1.0f;
+    }
+  }
+  return out;
 }
 
 GgufQuantizeReport quantize_gguf(const std::string& in_path, const std::string& out_path,

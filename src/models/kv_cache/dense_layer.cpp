@@ -35,8 +35,11 @@ void move_positions(Tensor& buf, int64_t from, int64_t to, int64_t n) {
 
 }  // namespace
 
-DenseKvLayer::DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64_t capacity, bool trim_to_window)
-    : spec_(spec), growth_(growth), trim_(trim_to_window && spec.window > 0), batch_(batch), cap_(0) {
+DenseKvLayer::DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64_t capacity, bool trim_to_window,
+                           int64_t growth_limit)
+    : spec_(spec), growth_(growth), trim_(trim_to_window && spec.window > 0), batch_(batch), cap_(0),
+      growth_limit_(growth_limit) {
+  if (growth_limit_ > 0) capacity = std::min(capacity, growth_limit_);
   // A sliding layer never needs more than two windows (plus a long prompt's chunk, see make_room).
   if (trim_) capacity = std::max<int64_t>(std::min(capacity, 2 * spec.window), 2);
   reallocate(batch, capacity);
@@ -73,6 +76,8 @@ void DenseKvLayer::make_room(int64_t new_tokens) {
   }
   if (len_ + new_tokens > cap_) {
     int64_t grown = std::max<int64_t>(2 * cap_, 16);
+    // Past the expected length, plain doubling again (no reallocation per step).
+    if (growth_limit_ >= len_ + new_tokens) grown = std::min(grown, growth_limit_);
     if (trim_) grown = std::min(grown, 2 * spec_.window);
     reallocate(batch_, std::max(len_ + new_tokens, grown));
   }

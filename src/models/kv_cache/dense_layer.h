@@ -13,7 +13,10 @@ namespace hfcpp::models {
 class DenseKvLayer {
  public:
   enum class Growth { Doubling, Fixed };
-  DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64_t capacity, bool trim_to_window);
+  // growth_limit > 0 (Doubling): the expected final length (prompt + new tokens); doubling stops
+  // there, so the buffers end at that length instead of up to twice it (grown further if needed).
+  DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64_t capacity, bool trim_to_window,
+               int64_t growth_limit = 0);
 
   int64_t length() const { return len_; }  // positions held
   int64_t first_position() const { return first_; }
@@ -37,7 +40,7 @@ class DenseKvLayer {
   KvLayerSpec spec_;
   Growth growth_;
   bool trim_;
-  int64_t batch_, cap_, len_ = 0, first_ = 0;
+  int64_t batch_, cap_, len_ = 0, first_ = 0, growth_limit_ = 0;
   Tensor k_, v_;
 };
 

@@ -87,7 +87,7 @@ class Cache final : public LayeredKvCache {
       switch (options_.kind) {
         case KvCacheKind::Dynamic:
           layers_.emplace_back(std::in_place_type<DenseKvLayer>, s, batch_, DenseKvLayer::Growth::Doubling,
-                               kInitialCapacity, false);
+                               kInitialCapacity, false, options_.max_length);
           break;
         case KvCacheKind::Static:
           layers_.emplace_back(std::in_place_type<DenseKvLayer>, s, batch_, DenseKvLayer::Growth::Fixed,
@@ -95,7 +95,7 @@ class Cache final : public LayeredKvCache {
           break;
         case KvCacheKind::SlidingWindow:
           layers_.emplace_back(std::in_place_type<DenseKvLayer>, s, batch_, DenseKvLayer::Growth::Doubling,
-                               kInitialCapacity, true);
+                               kInitialCapacity, true, options_.max_length);
           break;
         case KvCacheKind::QuantizedInt8:
         case KvCacheKind::QuantizedInt4:

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "hfcpp/core/error.h"
+#include "hfcpp/models/linear_observer.h"
 #include "hfcpp/tensor/ops/elementwise.h"
 #include "hfcpp/tensor/ops/embedding.h"
 #include "hfcpp/tensor/ops/matmul.h"
@@ -36,6 +37,7 @@ void uninterleave_rows(float* y, int64_t m, int64_t n, int64_t heads, const Tens
 Linear Linear::load(const WeightSource& w, std::string_view name, int64_t in, int64_t out, bool with_bias) {
   Linear l;
   WeightSource s = w.sub(name);
+  l.name = s.prefix() + "weight";
   if (auto q = s.get_quantized("weight", {out, in})) l.quantized = std::move(*q);
   else l.weight = s.get("weight", {out, in}, WeightKind::Matmul);
   if (with_bias) l.bias = s.get("bias", {out}, WeightKind::Param);
@@ -43,6 +45,7 @@ Linear Linear::load(const WeightSource& w, std::string_view name, int64_t in, in
 }
 
 Tensor Linear::operator()(const Tensor& x) const {
+  if (LinearObserver* observer = current_linear_observer()) [[unlikely]] observer->on_linear_input(name, x);
   if (!quantized.tensor.defined()) return ops::linear(x, weight, bias.defined() ? &bias : nullptr);
   if (quantized.interleaved_heads == 0) return quant::linear(x, quantized.tensor, bias.defined() ? &bias : nullptr);
   Tensor y = quant::linear(x, quantized.tensor);

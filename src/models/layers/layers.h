@@ -16,6 +16,7 @@ struct Linear {
   // Instead of weight: a GGUF block-quantized matrix multiplied by quant::linear (activations
   // quantized per block), with llama.cpp's rotary row order undone on the outputs.
   QuantizedWeight quantized;
+  std::string name;  // the weight's checkpoint name, for LinearObserver (hfcpp/models/linear_observer.h)
   static Linear load(const WeightSource& w, std::string_view name, int64_t in, int64_t out,
                      bool with_bias = true);
   Tensor operator()(const Tensor& x) const;

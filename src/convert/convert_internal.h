@@ -1,0 +1,36 @@
+// Pieces of `hfcpp convert` shared by its files: the per-architecture rules and the metadata writers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "hfcpp/convert/hf_to_gguf.h"
+#include "hfcpp/core/json.h"
+#include "hfcpp/formats/gguf.h"
+
+namespace hfcpp::convert {
+
+// How convert_hf_to_gguf.py treats one transformers model type (its TextModel subclass).
+struct ArchSpec {
+  std::string_view model_type;  // config.json model_type
+  std::string_view gguf_arch;   // general.architecture
+  bool permute_qk = false;      // LlamaModel.permute on q/k rows (llama.cpp's rope layout)
+  bool llama_keys = false;      // LlamaModel: <arch>.vocab_size, rope.dimension_count, add_space_prefix
+};
+const ArchSpec* find_arch(std::string_view model_type);
+
+// general.* (up to size_label) then the <arch>.* hyperparameters and general.file_type, in the
+// reference's order (ModelBase.prepare_metadata -> TextModel.set_gguf_parameters).
+void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& config,
+                          const std::string& name, uint64_t n_params, OutType outtype);
+
+// general.name as gguf-py's Metadata derives it from a folder name ("llama-spm" -> "Llama Spm").
+std::string title_from_folder_name(std::string_view folder_name);
+// gguf.size_label for a dense model ("2.1M").
+std::string size_label(uint64_t n_params);
+
+// tokenizer.ggml.* from tokenizer.json / tokenizer_config.json / config.json (TextModel.set_vocab).
+void write_vocab_metadata(formats::GgufWriter& w, const ArchSpec& arch, const std::string& folder,
+                          const core::Json& config);
+
+}  // namespace hfcpp::convert

@@ -1,0 +1,175 @@
+// general.* and <arch>.* keys as convert_hf_to_gguf.py writes them for the supported decoders.
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "convert/convert_internal.h"
+#include "hfcpp/core/error.h"
+
+namespace hfcpp::convert {
+
+using formats::GgufValue;
+
+namespace {
+
+// find_hparam: the first key present (JSON null counts as present, as in the reference's dict).
+const core::Json* find_hparam(const core::Json& c, std::initializer_list<const char*> keys) {
+  for (const char* k : keys)
+    if (c.contains(k)) return &c.at(k);
+  return nullptr;
+}
+
+uint32_t as_u32(const core::Json& v, std::string_view key) {
+  HFCPP_CHECK(v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= UINT32_MAX, ErrorCode::Format,
+              "[convert] config.json '{}' is {}, expected a non-negative integer", key, v.dump());
+  return static_cast<uint32_t>(v.get<int64_t>());
+}
+
+float as_f32(const core::Json& v, std::string_view key) {
+  HFCPP_CHECK(v.is_number(), ErrorCode::Format, "[convert] config.json '{}' is {}, expected a number", key, v.dump());
+  return static_cast<float>(v.get<double>());
+}
+
+}  // namespace
+
+std::string title_from_folder_name(std::string_view name) {
+  // Metadata.id_to_title: words split on spaces and '-'; all-lowercase words are title-cased
+  // unless they look like versions (v1.2) or start with a digit.
+  std::string out;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    bool lower = false, upper = false;
+    for (unsigned char ch : word) {
+      lower |= std::islower(ch) != 0;
+      upper |= std::isupper(ch) != 0;
+    }
+    const bool digit_first = std::isdigit(static_cast<unsigned char>(word[0])) != 0;
+    bool version = word.size() > 1 && word[0] == 'v' && std::isdigit(static_cast<unsigned char>(word[1])) != 0;
+    for (size_t i = 1; version && i < word.size(); ++i)
+      version = std::isdigit(static_cast<unsigned char>(word[i])) != 0 || word[i] == '.';
+    if (lower && !upper && !digit_first && !version) {
+      bool start = true;  // str.title(): upper after any non-letter
+      for (char& ch : word) {
+        const bool alpha = std::isalpha(static_cast<unsigned char>(ch)) != 0;
+        ch = static_cast<char>(start && alpha ? std::toupper(static_cast<unsigned char>(ch))
+                                              : std::tolower(static_cast<unsigned char>(ch)));
+        start = !alpha;
+      }
+    }
+    out += (out.empty() ? "" : " ") + word;
+    word.clear();
+  };
+  for (char ch : name) {
+    if (ch == '-' || ch == ' ') flush();
+    else word += ch;
+  }
+  flush();
+  return out;
+}
+
+std::string size_label(uint64_t n_params) {
+  const double n = static_cast<double>(n_params);
+  double scaled;
+  const char* suffix;
+  if (n > 1e12) scaled = n * 1e-12, suffix = "T";
+  else if (n > 1e9) scaled = n * 1e-9, suffix = "B";
+  else if (n > 1e6) scaled = n * 1e-6, suffix = "M";
+  else scaled = n * 1e-3, suffix = "K";
+  // fix = max(2 - len(str(round(scaled)).lstrip('0')), 0); Python's round() is half-to-even.
+  std::string digits = fmt::format("{}", static_cast<int64_t>(std::nearbyint(scaled)));
+  digits.erase(0, digits.find_first_not_of('0') == std::string::npos ? digits.size() : digits.find_first_not_of('0'));
+  const int fix = std::max(2 - static_cast<int>(digits.size()), 0);
+  return fmt::format("{:.{}f}{}", scaled, fix, suffix);
+}
+
+void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& c, const std::string& name,
+                          uint64_t n_params, OutType outtype) {
+  const std::string p = std::string(arch.gguf_arch) + ".";
+  w.set("general.architecture", GgufValue::string(std::string(arch.gguf_arch)));
+  w.set("general.type", GgufValue::string("model"));
+  w.set("general.name", GgufValue::string(name));
+  if (n_params > 0) w.set("general.size_label", GgufValue::string(size_label(n_params)));
+
+  const core::Json* layers = find_hparam(c, {"n_layers", "num_hidden_layers", "n_layer", "num_layers"});
+  HFCPP_CHECK(layers != nullptr, ErrorCode::Format, "[convert] config.json has no num_hidden_layers");
+  w.set(p + "block_count", GgufValue::u32(as_u32(*layers, "num_hidden_layers")));
+  auto u32_key = [&](std::initializer_list<const char*> keys, const std::string& gguf_key) {
+    if (const core::Json* v = find_hparam(c, keys); v && !v->is_null())
+      w.set(p + gguf_key, GgufValue::u32(as_u32(*v, *keys.begin())));
+  };
+  u32_key({"max_position_embeddings", "n_ctx", "n_positions", "max_length", "max_sequence_length", "model_max_length"},
+          "context_length");
+  u32_key({"hidden_size", "n_embd", "dim"}, "embedding_length");
+  u32_key({"prefix_dense_intermediate_size", "dense_intermediate_size", "intermediate_size", "n_inner", "hidden_dim"},
+          "feed_forward_length");
+  u32_key({"num_attention_heads", "n_head", "n_heads"}, "attention.head_count");
+  u32_key({"num_key_value_heads", "n_kv_heads"}, "attention.head_count_kv");
+
+  // rope_parameters / rope_scaling, with rope_theta mirrored in (TextModel.__init__).
+  core::Json rope = core::Json::object();
+  if (const core::Json* r = find_hparam(c, {"rope_parameters"}); r && r->is_object()) rope = *r;
+  else if (const core::Json* r2 = find_hparam(c, {"rope_scaling"}); r2 && r2->is_object()) rope = *r2;
+  if (!rope.contains("rope_theta"))
+    if (const core::Json* t = find_hparam(c, {"global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta",
+                                               "rotary_emb_base"});
+        t && !t->is_null())
+      rope["rope_theta"] = *t;
+  if (!rope.contains("rope_type") && rope.contains("type")) rope["rope_type"] = rope["type"];
+  if (rope.contains("rope_type") && rope["rope_type"].is_string()) {
+    const std::string type = rope["rope_type"].get<std::string>();
+    const bool has_factor = rope.contains("factor") && rope["factor"].is_number();
+    if (type == "linear" && has_factor) {
+      w.set(p + "rope.scaling.type", GgufValue::string("linear"));
+      w.set(p + "rope.scaling.factor", GgufValue::f32(as_f32(rope["factor"], "rope_scaling.factor")));
+    } else if (type == "yarn" && has_factor) {
+      w.set(p + "rope.scaling.type", GgufValue::string("yarn"));
+      w.set(p + "rope.scaling.factor", GgufValue::f32(as_f32(rope["factor"], "rope_scaling.factor")));
+      const core::Json* orig = rope.contains("original_max_position_embeddings")
+                                   ? &rope["original_max_position_embeddings"]
+                                   : find_hparam(c, {"original_max_position_embeddings"});
+      HFCPP_CHECK(orig != nullptr, ErrorCode::Format,
+                  "[convert] rope_scaling yarn has no original_max_position_embeddings");
+      w.set(p + "rope.scaling.original_context_length", GgufValue::u32(as_u32(*orig, "original_max_position_embeddings")));
+      for (auto [hf, gguf] : {std::pair{"extrapolation_factor", "rope.scaling.yarn_ext_factor"},
+                              std::pair{"attention_factor", "rope.scaling.yarn_attn_factor"},
+                              std::pair{"beta_fast", "rope.scaling.yarn_beta_fast"},
+                              std::pair{"beta_slow", "rope.scaling.yarn_beta_slow"}})
+        if (rope.contains(hf) && !rope[hf].is_null()) w.set(p + gguf, GgufValue::f32(as_f32(rope[hf], hf)));
+    } else if (type == "default") {
+      // NONE: nothing written
+    } else if (type != "linear" && type != "yarn") {
+      // llama3 needs the rope_freqs tensor, longrope the factor tensors, dynamic a model-class rule.
+      HFCPP_THROW(ErrorCode::Unsupported,
+                  "[convert] rope_scaling type '{}' cannot be converted yet: expected default, linear or yarn", type);
+    }
+  }
+  if (rope.contains("rope_theta") && rope["rope_theta"].is_number())
+    w.set(p + "rope.freq_base", GgufValue::f32(as_f32(rope["rope_theta"], "rope_theta")));
+  if (const core::Json* v = find_hparam(c, {"rms_norm_eps", "norm_eps"}); v && !v->is_null())
+    w.set(p + "attention.layer_norm_rms_epsilon", GgufValue::f32(as_f32(*v, "rms_norm_eps")));
+  if (const core::Json* v = find_hparam(c, {"layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"}); v && !v->is_null())
+    w.set(p + "attention.layer_norm_epsilon", GgufValue::f32(as_f32(*v, "layer_norm_eps")));
+  if (c.contains("head_dim") && !c["head_dim"].is_null()) {
+    w.set(p + "attention.key_length", GgufValue::u32(as_u32(c["head_dim"], "head_dim")));
+    w.set(p + "attention.value_length", GgufValue::u32(as_u32(c["head_dim"], "head_dim")));
+  }
+  w.set("general.file_type", GgufValue::u32(static_cast<uint32_t>(outtype)));
+
+  if (arch.llama_keys) {
+    HFCPP_CHECK(c.contains("vocab_size"), ErrorCode::Format, "[convert] config.json has no vocab_size");
+    w.set(p + "vocab_size", GgufValue::u32(as_u32(c["vocab_size"], "vocab_size")));
+    uint32_t rope_dim = 0;
+    if (c.contains("head_dim") && !c["head_dim"].is_null()) {
+      rope_dim = as_u32(c["head_dim"], "head_dim");
+    } else {
+      const uint32_t heads = as_u32(c.value("num_attention_heads", core::Json()), "num_attention_heads");
+      HFCPP_CHECK(heads > 0, ErrorCode::Format, "[convert] config.json num_attention_heads is 0");
+      rope_dim = as_u32(c.value("hidden_size", core::Json()), "hidden_size") / heads;
+    }
+    w.set(p + "rope.dimension_count", GgufValue::u32(rope_dim));
+  }
+  w.set("general.quantization_version", GgufValue::u32(2));
+}
+
+}  // namespace hfcpp::convert

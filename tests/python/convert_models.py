@@ -1,0 +1,139 @@
+"""Small random decoder checkpoints for `hfcpp convert` tests and goldens (numpy + safetensors only).
+
+Each case is a folder with config.json, model.safetensors (f32 or bf16 weights drawn from a fixed
+seed) and a real tokenizer.json / tokenizer_config.json from ../shared/data/tokenizers, so
+vocab_size matches the tokenizer. Shared by tests/python/test_convert.py and
+scripts/golden/make_convert_golden.py, which must build the same folders byte for byte.
+"""
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import save_file
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKENIZERS = ROOT.parent / "shared" / "data" / "tokenizers"
+
+HIDDEN, HEADS, KV_HEADS, HEAD_DIM, FFN, LAYERS = 32, 4, 2, 8, 64, 2
+
+# name -> (model_type, HF class, tokenizer folder, vocab_size, extra config)
+CASES = {
+    "llama-spm": ("llama", "LlamaForCausalLM", "llama2", 32000, {"tie_word_embeddings": False}),
+    "llama-bpe": ("llama", "LlamaForCausalLM", "llama3_1", 128256,
+                  {"tie_word_embeddings": True, "rope_theta": 500000.0}),
+    "mistral": ("mistral", "MistralForCausalLM", "mistral", 32000, {"tie_word_embeddings": False,
+                                                                     "sliding_window": None}),
+    "qwen2": ("qwen2", "Qwen2ForCausalLM", "qwen3", 151936, {"tie_word_embeddings": True}),
+    "qwen3": ("qwen3", "Qwen3ForCausalLM", "qwen3", 151936, {"tie_word_embeddings": True}),
+}
+
+
+def tokenizer_vocab_size(tok_dir):
+    tok = json.loads((TOKENIZERS / tok_dir / "tokenizer.json").read_text(encoding="utf-8"))
+    ids = list(tok["model"]["vocab"].values()) + [t["id"] for t in tok.get("added_tokens", [])]
+    return max(ids) + 1
+
+
+def config_for(case):
+    model_type, cls, _, vocab, extra = CASES[case]
+    c = {
+        "architectures": [cls],
+        "model_type": model_type,
+        "hidden_size": HIDDEN,
+        "intermediate_size": FFN,
+        "num_attention_heads": HEADS,
+        "num_key_value_heads": KV_HEADS,
+        "num_hidden_layers": LAYERS,
+        "head_dim": HEAD_DIM,
+        "max_position_embeddings": 256,
+        "rms_norm_eps": 1e-6,
+        "rope_theta": 10000.0,
+        "hidden_act": "silu",
+        "vocab_size": vocab,
+        "torch_dtype": "float32",
+    }
+    if model_type == "qwen2":
+        del c["head_dim"]  # qwen2 derives it (hidden / heads = 8)
+    c.update(extra)
+    return c
+
+
+def weights_for(case, config, rng):
+    model_type = config["model_type"]
+    hd = config.get("head_dim", HIDDEN // HEADS)
+
+    def w(*shape, scale=0.15):
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    t = {"model.embed_tokens.weight": w(config["vocab_size"], HIDDEN, scale=0.5),
+         "model.norm.weight": (1.0 + w(HIDDEN, scale=0.1))}
+    for i in range(LAYERS):
+        p = f"model.layers.{i}."
+        t[p + "self_attn.q_proj.weight"] = w(HEADS * hd, HIDDEN)
+        t[p + "self_attn.k_proj.weight"] = w(KV_HEADS * hd, HIDDEN)
+        t[p + "self_attn.v_proj.weight"] = w(KV_HEADS * hd, HIDDEN)
+        t[p + "self_attn.o_proj.weight"] = w(HIDDEN, HEADS * hd)
+        if model_type == "qwen2":
+            for n, rows in (("q", HEADS), ("k", KV_HEADS), ("v", KV_HEADS)):
+                t[p + f"self_attn.{n}_proj.bias"] = w(rows * hd, scale=0.1)
+        if model_type == "qwen3":
+            t[p + "self_attn.q_norm.weight"] = 1.0 + w(hd, scale=0.1)
+            t[p + "self_attn.k_norm.weight"] = 1.0 + w(hd, scale=0.1)
+        t[p + "mlp.gate_proj.weight"] = w(FFN, HIDDEN)
+        t[p + "mlp.up_proj.weight"] = w(FFN, HIDDEN)
+        t[p + "mlp.down_proj.weight"] = w(HIDDEN, FFN)
+        t[p + "input_layernorm.weight"] = 1.0 + w(HIDDEN, scale=0.1)
+        t[p + "post_attention_layernorm.weight"] = 1.0 + w(HIDDEN, scale=0.1)
+    if not config.get("tie_word_embeddings", False):
+        t["lm_head.weight"] = w(config["vocab_size"], HIDDEN, scale=0.5)
+    return t
+
+
+def build(case, out_dir):
+    """Writes the case's folder (named after the case) under out_dir and returns its path."""
+    _, _, tok_dir, _, _ = CASES[case]
+    folder = Path(out_dir) / case
+    folder.mkdir(parents=True, exist_ok=True)
+    config = config_for(case)
+    seed = sum(ord(c) for c in case)
+    tensors = weights_for(case, config, np.random.default_rng(seed))
+    save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    for f in ("tokenizer.json", "tokenizer_config.json"):
+        shutil.copyfile(TOKENIZERS / tok_dir / f, folder / f)
+    return folder
+
+
+def _digest(values):
+    import hashlib
+    return hashlib.sha256(json.dumps(values, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def describe_gguf(path):
+    """Everything `hfcpp convert` must reproduce, in a form small enough to commit: metadata in file
+    order (key, type, value; long strings and arrays as count + sha256), then every tensor's name,
+    type, ggml shape and the sha256 of its bytes."""
+    import hashlib
+    from gguf import GGUFReader
+    r = GGUFReader(str(path))
+    meta = []
+    for f in r.fields.values():
+        if f.name.startswith("GGUF."):
+            continue
+        types = [t.name for t in f.types]
+        v = f.contents()
+        if types[0] == "ARRAY":
+            if types[1] == "FLOAT32":
+                v = [float(np.float32(x)) for x in v]
+            value = {"n": len(v), "sha256": _digest(v), "head": v[:3]}
+        elif types[0] == "STRING" and len(v) > 200:
+            value = {"n": len(v), "sha256": _digest(v)}
+        elif types[0] == "FLOAT32":
+            value = float(np.float32(v))
+        else:
+            value = v
+        meta.append([f.name, "/".join(types), value])
+    tensors = [[t.name, t.tensor_type.name, [int(x) for x in t.shape],
+                hashlib.sha256(np.ascontiguousarray(t.data).tobytes()).hexdigest()] for t in r.tensors]
+    return {"metadata": meta, "tensors": tensors}
