@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/corpus_text.h"
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/json.h"
 #include "hfcpp/core/log.h"
@@ -23,6 +24,7 @@
 #include "hfcpp/models/auto_model.h"
 #include "hfcpp/models/causal_lm.h"
 #include "hfcpp/models/imatrix_collector.h"
+#include "models/gguf_source.h"
 
 namespace hfcpp::cli {
 
@@ -34,29 +36,6 @@ struct ImatrixCliOptions {
   int64_t ctx = 512, batch = 2048, chunks = -1, from_chunk = 0, output_frequency = 10, save_frequency = 0;
   bool process_output = false, no_ppl = false, show_statistics = false, json = false;
 };
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  HFCPP_CHECK(in.good(), ErrorCode::NotFound, "[imatrix] cannot open --file '{}'", path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The BOS the tokenizer prepends when encoding with special tokens (llama.cpp's add_bos).
-std::optional<int64_t> added_bos(const tokenizers::Tokenizer& tok) {
-  const auto plain = tok.encode("a", false).ids;
-  const auto special = tok.encode("a", true).ids;
-  if (special.size() > plain.size() && (plain.empty() || special[0] != plain[0])) return special[0];
-  return std::nullopt;
-}
-
-bool is_gguf_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  in.read(magic, 4);
-  return in.gcount() == 4 && std::string_view(magic, 4) == "GGUF";
-}
 
 core::OrderedJson statistics_json(const formats::ImatrixStatistics& s) {
   core::OrderedJson tensors = core::OrderedJson::array(), layers = core::OrderedJson::array();
@@ -104,9 +83,9 @@ void run_imatrix(const ImatrixCliOptions& o) {
                 "[imatrix] nothing to do: give MODEL and --file to compute, or --in-file to combine or convert");
   } else {
     HFCPP_CHECK(!o.model.empty(), ErrorCode::Usage, "[imatrix] --file needs a MODEL");
-    const std::string text = read_text(o.file);
+    const std::string text = read_corpus_file(o.file, "imatrix");
     generation::ModelAssets assets = generation::load_model_assets(o.model);
-    HFCPP_CHECK(is_gguf_file(assets.model_path), ErrorCode::Unsupported,
+    HFCPP_CHECK(models::is_gguf_path(assets.model_path), ErrorCode::Unsupported,
                 "[imatrix] MODEL '{}' is not a GGUF file: the importance matrix is named after llama.cpp's GGUF "
                 "tensors, expected a .gguf model",
                 o.model);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/corpus_text.h"
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/json.h"
 #include "hfcpp/generation/model_assets.h"
@@ -26,27 +27,8 @@ struct PerplexityCliOptions {
   bool json = false;
 };
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  HFCPP_CHECK(in.good(), ErrorCode::NotFound, "[perplexity] cannot open --file '{}'", path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The BOS a tokenizer prepends (what llama.cpp's add_bos means): the extra leading id that
-// encoding with special tokens adds.
-std::optional<int64_t> added_bos(const tokenizers::Tokenizer& tok) {
-  const auto plain = tok.encode("a", false).ids;
-  const auto special = tok.encode("a", true).ids;
-  if (special.size() > plain.size() && !special.empty() &&
-      (plain.empty() || special[0] != plain[0]))
-    return static_cast<int64_t>(special[0]);
-  return std::nullopt;
-}
-
 void run_perplexity(const PerplexityCliOptions& o) {
-  const std::string text = read_text(o.file);
+  const std::string text = read_corpus_file(o.file, "perplexity");
   generation::ModelAssets assets = generation::load_model_assets(o.model);
   models::LoadOptions load;
   load.dtype = models::parse_dtype_option(o.dtype);
