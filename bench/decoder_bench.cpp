@@ -1,11 +1,12 @@
 // Prefill and greedy decode of a causal LM, for bench/decoder_bench.py.
-//   decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS]
+//   decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS] [PREFILL_CHUNK]
 // -> one JSON line: load_s, prefill_s (best of REPEATS: PROMPT_TOKENS tokens per row, logits of the
 // last position, which is the time to first token), decode_s (NEW_TOKENS greedy steps, batch rows at
 // once, after that prefill), peak_rss_mb (getrusage), rss_after_load_mb / peak_rss_load_mb (VmRSS /
 // VmHWM right after loading), kv_cache_mb (the cache's buffers). The cache is made with max_length =
-// prompt + new tokens, as generate() makes it. Token ids are a fixed pseudo-random sequence, the same
-// the Python driver gives llama.cpp and transformers.
+// prompt + new tokens, as generate() makes it. The prompt runs as generate() runs it: passes of at
+// most PREFILL_CHUNK tokens across the batch (default 512; 0: one pass). Token ids are a fixed
+// pseudo-random sequence, the same the Python driver gives llama.cpp and transformers.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -55,7 +56,8 @@ double proc_status_mb(const std::string& key) {
 
 int main(int argc, char** argv) {
   if (argc < 6) {
-    std::fprintf(stderr, "usage: decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS]\n");
+    std::fprintf(stderr, "usage: decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS] "
+                 "[PREFILL_CHUNK]\n");
     return 2;
   }
   using hfcpp::tensor::Tensor;
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
   const int threads = std::atoi(argv[5]);
   const std::string dtype = argc > 6 ? argv[6] : "auto";
   const int repeats = argc > 7 ? std::atoi(argv[7]) : 2;
+  const int64_t prefill_chunk = argc > 8 ? std::atoll(argv[8]) : hfcpp::models::kDefaultPrefillChunkTokens;
   hfcpp::core::set_num_threads(threads);
   hfcpp::models::LoadOptions options;
   options.quantized_matmuls = dtype == "quantized";
@@ -87,7 +90,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < std::max(repeats, 1); ++r) {
     cache = lm->make_cache({.batch = batch, .max_length = prompt + new_tokens});
     auto t = Clock::now();
-    out = lm->forward(in, *cache);
+    out = hfcpp::models::forward_chunked(*lm, in, *cache, prefill_chunk);
     prefill_s = std::min(prefill_s, seconds_since(t));
   }
 
@@ -106,10 +109,10 @@ int main(int argc, char** argv) {
   std::printf("{\"impl\": \"hfcpp\", \"dtype\": \"%s\", \"batch\": %lld, \"threads\": %d, \"prompt_tokens\": %lld, "
               "\"new_tokens\": %lld, \"load_s\": %.4f, \"prefill_s\": %.5f, \"decode_s\": %.5f, "
               "\"peak_rss_mb\": %.1f, \"rss_after_load_mb\": %.1f, \"peak_rss_load_mb\": %.1f, "
-              "\"kv_cache_mb\": %.2f}\n",
+              "\"kv_cache_mb\": %.2f, \"prefill_chunk\": %lld}\n",
               dtype.c_str(), static_cast<long long>(batch), threads, static_cast<long long>(prompt),
               static_cast<long long>(new_tokens), load_s, prefill_s, decode_s,
               static_cast<double>(usage.ru_maxrss) / 1024.0, rss_after_load_mb, peak_rss_load_mb,
-              static_cast<double>(cache->memory_bytes()) / 1e6);
+              static_cast<double>(cache->memory_bytes()) / 1e6, static_cast<long long>(prefill_chunk));
   return 0;
 }

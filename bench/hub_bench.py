@@ -43,9 +43,31 @@ def env_for(endpoint, home):
     return env
 
 
-def timed(fn, repeat):
+def loopback_ceiling_mb_s():
+    """What loopback carries with 8 TCP streams and no file I/O (iperf3, from scripts/setup), or None."""
+    if not shutil.which("iperf3"):
+        print("iperf3 not installed: loopback ceiling not measured")
+        return None
+    port = free_port()
+    server = subprocess.Popen(["iperf3", "-s", "-1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        out = subprocess.run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-P", "8", "-t", "4", "-J"],
+                             capture_output=True, text=True, check=True).stdout
+        import json
+        return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 8e6
+    finally:
+        server.kill()
+
+
+def timed(fn, repeat, prepare=None):
     times = []
     for _ in range(repeat):
+        if prepare:
+            prepare()  # untimed: e.g. removing the last run's cache
+        # Write back the previous step's dirty pages first (the upload's blobs, the last cache), so
+        # the disk's background writeback does not fall on whichever side happens to run next.
+        os.sync()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
@@ -81,19 +103,21 @@ def main():
             shutil.rmtree(home, ignore_errors=True)
 
         def run_hfcpp():
-            fresh()
             subprocess.run([HFCPP, "-q", "download", "bench/repo", "--max-workers", "8"], env=env_for(endpoint, home),
                            check=True, stdout=subprocess.DEVNULL)
 
         def run_hf():
-            fresh()
             subprocess.run([PY, "-c", "from huggingface_hub import snapshot_download as s; s('bench/repo', max_workers=8)"],
                            env=env_for(endpoint, home), check=True, stdout=subprocess.DEVNULL)
 
         # Import cost of Python itself, to separate it from transfer time.
         py_start, _ = timed(lambda: subprocess.run([PY, "-c", "import huggingface_hub"], check=True), args.repeat)
-        t_hfcpp, all_hfcpp = timed(run_hfcpp, args.repeat)
-        t_hf, all_hf = timed(run_hf, args.repeat)
+        # Alternating runs, so a change in the machine's load falls on both sides alike.
+        all_hfcpp, all_hf = [], []
+        for _ in range(args.repeat):
+            all_hfcpp += timed(run_hfcpp, 1, fresh)[1]
+            all_hf += timed(run_hf, 1, fresh)[1]
+        t_hfcpp, t_hf = statistics.median(all_hfcpp), statistics.median(all_hf)
 
         names = ["model.safetensors"] + [f"small/file_{i:03d}.txt" for i in range(args.small)]
 
@@ -135,6 +159,7 @@ with ThreadPoolExecutor(8) as ex:
 
         t_8_serve, _ = timed(lambda: eight_clients(resolve_base), args.repeat)
         t_8_static, _ = timed(lambda: eight_clients(static_base), args.repeat)
+        loopback = loopback_ceiling_mb_s()
         static.terminate()
         server.terminate()
         mb = args.large_mb + sum((files / n).stat().st_size for n in names[1:]) / 1e6
@@ -149,6 +174,9 @@ with ThreadPoolExecutor(8) as ex:
         big = 8 * args.large_mb * 1.048576
         print(f"8 concurrent curl clients x {args.large_mb} MB: hub serve {t_8_serve:.2f} s ({big / t_8_serve:.0f} MB/s), "
               f"python -m http.server {t_8_static:.2f} s ({big / t_8_static:.0f} MB/s)")
+        if loopback:
+            print(f"loopback ceiling, iperf3 -P 8 (memory to memory, no files): {loopback:.0f} MB/s; "
+                  f"hub serve reaches {100 * big / t_8_serve / loopback:.0f}% of it")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -20,7 +20,8 @@ sys.path.insert(0, str(ROOT / "tests" / "python"))
 import convert_models  # noqa: E402
 
 OUTTYPES = {"llama-spm": ["f32", "f16", "bf16", "q8_0"], "qwen3": ["f32", "f16", "bf16", "q8_0"],
-            "llama-bpe": ["f16"], "mistral": ["q8_0"], "qwen2": ["bf16"]}
+            "llama-bpe": ["f16"], "mistral": ["q8_0"], "qwen2": ["bf16"],
+            "llama31-spm": ["f16"]}
 
 
 def run_reference(reference, folder, outtype, outfile):
@@ -33,8 +34,11 @@ def main():
     reference = sys.argv[1]
     out = ROOT / "tests" / "golden" / "convert"
     out.mkdir(parents=True, exist_ok=True)
+    only = set(sys.argv[2:])  # optional case names: regenerate just those
     with tempfile.TemporaryDirectory() as tmp:
         for case, outtypes in OUTTYPES.items():
+            if only and case not in only:
+                continue
             folder = convert_models.build(case, tmp)
             for outtype in outtypes:
                 gguf_path = Path(tmp) / f"{case}.{outtype}.gguf"

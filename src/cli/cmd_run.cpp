@@ -37,6 +37,7 @@ struct RunOptions {
   bool do_sample = false, greedy = false;
   std::optional<uint64_t> seed;
   std::string cache = "dynamic", dtype = "auto";
+  int64_t prefill_chunk = models::kDefaultPrefillChunkTokens;
   std::vector<std::string> stop;
   bool no_chat_template = false, json = false;
 };
@@ -86,6 +87,9 @@ void run(const RunOptions& o) {
   generation::ChatOptions chat_options;
   chat_options.generate.config = make_config(o, assets.generation_config);
   chat_options.generate.cache.kind = cache_kind;
+  HFCPP_CHECK(o.prefill_chunk >= 0, ErrorCode::Usage, "[run] --prefill-chunk {} must be >= 0 (0: no chunking)",
+              o.prefill_chunk);
+  chat_options.generate.prefill_chunk_tokens = o.prefill_chunk;
   chat_options.generate.seed = o.seed;
   chat_options.system_prompt = o.system;
 
@@ -194,6 +198,9 @@ void register_run(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_flag("--greedy", o->greedy, "Greedy decoding");
   cmd->add_option("--seed", o->seed, "Sampling seed (reproducible answers)");
   cmd->add_option("--cache", o->cache, "KV cache: dynamic|static|sliding|int8|int4")->capture_default_str();
+  cmd->add_option("--prefill-chunk", o->prefill_chunk,
+                  "Prompt tokens per forward pass (bounds prefill memory; 0: the whole prompt at once)")
+      ->capture_default_str();
   cmd->add_option("--dtype", o->dtype, "Weights dtype: auto|f32|bf16, or quantized (GGUF: block-quantized "
                   "weights multiplied as they are, llama.cpp's numerics)")->capture_default_str();
   cmd->add_option("--stop", o->stop, "Stop when the answer ends with this text (repeatable)");

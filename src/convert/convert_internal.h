@@ -1,8 +1,10 @@
 // Pieces of `hfcpp convert` shared by its files: the per-architecture rules and the metadata writers.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hfcpp/convert/hf_to_gguf.h"
 #include "hfcpp/core/json.h"
@@ -23,6 +25,12 @@ const ArchSpec* find_arch(std::string_view model_type);
 // reference's order (ModelBase.prepare_metadata -> TextModel.set_gguf_parameters).
 void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& config,
                           const std::string& name, uint64_t n_params, OutType outtype);
+
+// rope_parameters or rope_scaling, with rope_theta and rope_type filled in (TextModel.__init__).
+core::Json rope_parameters(const core::Json& config);
+// rope_freqs.weight for rope_type llama3 (LlamaModel.generate_extra_tensors): one divisor per
+// rotary frequency; nullopt for other rope types.
+std::optional<std::vector<float>> llama3_rope_factors(const core::Json& config);
 
 // general.name as gguf-py's Metadata derives it from a folder name ("llama-spm" -> "Llama Spm").
 std::string title_from_folder_name(std::string_view folder_name);

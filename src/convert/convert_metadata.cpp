@@ -1,4 +1,5 @@
 // general.* and <arch>.* keys as convert_hf_to_gguf.py writes them for the supported decoders.
+#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -31,6 +32,63 @@ float as_f32(const core::Json& v, std::string_view key) {
 }
 
 }  // namespace
+
+core::Json rope_parameters(const core::Json& c) {
+  core::Json rope = core::Json::object();
+  if (const core::Json* r = find_hparam(c, {"rope_parameters"}); r && r->is_object()) rope = *r;
+  else if (const core::Json* r2 = find_hparam(c, {"rope_scaling"}); r2 && r2->is_object()) rope = *r2;
+  if (!rope.contains("rope_theta"))
+    if (const core::Json* t = find_hparam(c, {"global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta",
+                                               "rotary_emb_base"});
+        t && !t->is_null())
+      rope["rope_theta"] = *t;
+  if (!rope.contains("rope_type") && rope.contains("type")) rope["rope_type"] = rope["type"];
+  return rope;
+}
+
+std::optional<std::vector<float>> llama3_rope_factors(const core::Json& c) {
+  const core::Json rope = rope_parameters(c);
+  if (!rope.contains("rope_type") || !rope["rope_type"].is_string()) return std::nullopt;
+  std::string type = rope["rope_type"].get<std::string>();
+  for (char& ch : type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (type != "llama3") return std::nullopt;
+  auto number = [&](const char* key, double fallback) {
+    if (!rope.contains(key)) return fallback;
+    HFCPP_CHECK(rope[key].is_number(), ErrorCode::Format, "[convert] rope_scaling.{} is {}, expected a number", key,
+                rope[key].dump());
+    return rope[key].get<double>();
+  };
+  int64_t dim = c.contains("head_dim") && c["head_dim"].is_number_integer() ? c["head_dim"].get<int64_t>() : 0;
+  if (dim == 0) {
+    const int64_t hidden = c.value("hidden_size", int64_t{0}), heads = c.value("num_attention_heads", int64_t{0});
+    HFCPP_CHECK(hidden > 0 && heads > 0, ErrorCode::Format,
+                "[convert] config.json needs head_dim or hidden_size and num_attention_heads for llama3 rope");
+    dim = hidden / heads;
+  }
+  // LlamaModel.generate_extra_tensors, in torch float32 as it computes it: `a / t` for a scalar a
+  // and a tensor t is t.reciprocal() * a there, and scalars join float32 operations as float32.
+  const float base = static_cast<float>(number("rope_theta", 10000.0));
+  const float factor = static_cast<float>(number("factor", 8.0));
+  const double low = number("low_freq_factor", 1.0), high = number("high_freq_factor", 4.0);
+  const double old_context = number("original_max_position_embeddings", 8192);
+  const float low_wavelen = static_cast<float>(old_context / low), high_wavelen = static_cast<float>(old_context / high);
+  const float two_pi = static_cast<float>(2 * M_PI);
+  std::vector<float> factors;
+  for (int64_t i = 0; i < dim; i += 2) {
+    const float freq = 1.0f / std::pow(base, static_cast<float>(i) / static_cast<float>(dim));
+    const float wavelen = (1.0f / freq) * two_pi;
+    if (wavelen < high_wavelen) {
+      factors.push_back(1.0f);
+    } else if (wavelen > low_wavelen) {
+      factors.push_back(factor);
+    } else {
+      const float smooth = ((1.0f / wavelen) * static_cast<float>(old_context) - static_cast<float>(low)) /
+                           static_cast<float>(high - low);
+      factors.push_back(1.0f / ((1.0f - smooth) / factor + smooth));
+    }
+  }
+  return factors;
+}
 
 std::string title_from_folder_name(std::string_view name) {
   // Metadata.id_to_title: words split on spaces and '-'; all-lowercase words are title-cased
@@ -106,16 +164,7 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
   u32_key({"num_attention_heads", "n_head", "n_heads"}, "attention.head_count");
   u32_key({"num_key_value_heads", "n_kv_heads"}, "attention.head_count_kv");
 
-  // rope_parameters / rope_scaling, with rope_theta mirrored in (TextModel.__init__).
-  core::Json rope = core::Json::object();
-  if (const core::Json* r = find_hparam(c, {"rope_parameters"}); r && r->is_object()) rope = *r;
-  else if (const core::Json* r2 = find_hparam(c, {"rope_scaling"}); r2 && r2->is_object()) rope = *r2;
-  if (!rope.contains("rope_theta"))
-    if (const core::Json* t = find_hparam(c, {"global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta",
-                                               "rotary_emb_base"});
-        t && !t->is_null())
-      rope["rope_theta"] = *t;
-  if (!rope.contains("rope_type") && rope.contains("type")) rope["rope_type"] = rope["type"];
+  const core::Json rope = rope_parameters(c);
   if (rope.contains("rope_type") && rope["rope_type"].is_string()) {
     const std::string type = rope["rope_type"].get<std::string>();
     const bool has_factor = rope.contains("factor") && rope["factor"].is_number();
@@ -136,10 +185,10 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
                               std::pair{"beta_fast", "rope.scaling.yarn_beta_fast"},
                               std::pair{"beta_slow", "rope.scaling.yarn_beta_slow"}})
         if (rope.contains(hf) && !rope[hf].is_null()) w.set(p + gguf, GgufValue::f32(as_f32(rope[hf], hf)));
-    } else if (type == "default") {
-      // NONE: nothing written
+    } else if (type == "default" || (type == "llama3" && arch.permute_qk)) {
+      // NONE: nothing written. LlamaModel carries llama3 scaling in the rope_freqs tensor instead.
     } else if (type != "linear" && type != "yarn") {
-      // llama3 needs the rope_freqs tensor, longrope the factor tensors, dynamic a model-class rule.
+      // longrope needs the factor tensors, dynamic a model-class rule.
       HFCPP_THROW(ErrorCode::Unsupported,
                   "[convert] rope_scaling type '{}' cannot be converted yet: expected default, linear or yarn", type);
     }

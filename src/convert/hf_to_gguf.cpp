@@ -34,11 +34,12 @@ constexpr ArchSpec kArchs[] = {
 };
 
 struct PlannedTensor {
-  const formats::SafetensorsFile* file;
+  const formats::SafetensorsFile* file;  // null: `generated` holds the values
   std::string hf_name, name;
   tensor::Shape shape;  // row-major
   GgmlType type;
   int64_t permute_heads = 0;  // > 0: LlamaModel.permute with this many heads
+  std::vector<float> generated;
 };
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -150,6 +151,13 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
   const int64_t heads = config.value("num_attention_heads", int64_t{0});
   const int64_t kv_heads = config.value("num_key_value_heads", heads);
   std::vector<PlannedTensor> plan;
+  // Generated tensors come first, as generate_extra_tensors() is chained before the checkpoint's.
+  if (arch->permute_qk)
+    if (auto factors = llama3_rope_factors(config)) {
+      const tensor::Shape shape{static_cast<int64_t>(factors->size())};
+      report.n_params += factors->size();
+      plan.push_back({nullptr, "(generated)", "rope_freqs.weight", shape, GgmlType::F32, 0, std::move(*factors)});
+    }
   for (const auto* shard : shards) {
     std::vector<std::string> names = shard->names();
     std::sort(names.begin(), names.end());
@@ -168,7 +176,7 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
                   "[convert] tensor '{}' has dtype {}, expected F32, F16 or BF16", hf, info.dtype_name);
       HFCPP_CHECK(info.shape.size() <= 4, ErrorCode::Unsupported, "[convert] tensor '{}' has {} dims", hf,
                   info.shape.size());
-      PlannedTensor t{shard, hf, *name, info.shape, type_for(*name, info.shape, o.outtype), 0};
+      PlannedTensor t{shard, hf, *name, info.shape, type_for(*name, info.shape, o.outtype), 0, {}};
       if (arch->permute_qk) {
         if (ends_with(mapped, "q_proj.weight") || ends_with(mapped, "q_proj.bias")) t.permute_heads = heads;
         if (ends_with(mapped, "k_proj.weight") || ends_with(mapped, "k_proj.bias")) t.permute_heads = kv_heads;
@@ -213,8 +221,11 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
     std::vector<std::byte> out;
     for (size_t i = 0; i < plan.size(); ++i) {
       const PlannedTensor& t = plan[i];
-      const tensor::Tensor src = t.file->tensor(t.hf_name, tensor::DType::F32);
-      std::vector<float> data(src.data<float>(), src.data<float>() + src.numel());
+      std::vector<float> data = t.generated;
+      if (t.file != nullptr) {
+        const tensor::Tensor src = t.file->tensor(t.hf_name, tensor::DType::F32);
+        data.assign(src.data<float>(), src.data<float>() + src.numel());
+      }
       const int64_t rows = t.shape.empty() ? 1 : t.shape[0];
       const int64_t cols = rows == 0 ? 0 : static_cast<int64_t>(data.size()) / rows;
       if (t.permute_heads > 0) permute_rows(data, rows, cols, t.permute_heads, t.hf_name);

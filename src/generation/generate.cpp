@@ -20,6 +20,9 @@ search::SearchSetup prepare(const models::CausalLM& model, const std::vector<std
   s.options = &options;
   s.config = options.config;
   s.config.validate();
+  HFCPP_CHECK(options.prefill_chunk_tokens >= 0, ErrorCode::InvalidArgument,
+              "[generation] prefill_chunk_tokens is {}: expected >= 0 (0: the whole prompt in one pass)",
+              options.prefill_chunk_tokens);
   HFCPP_CHECK(!prompts.empty(), ErrorCode::InvalidArgument, "[generation] no prompt given");
   const int64_t V = model.vocab_size();
   size_t width = 0;

@@ -4,8 +4,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/log.h"
@@ -49,16 +54,93 @@ void adopt_foreign_partial(const std::string& incomplete_path) {
   for (const auto& name : others) ::unlink((dir + "/" + name).c_str());
 }
 
+// Hashes on a second thread what the writer hands it, through a few 1 MiB slots: the sha256
+// (~0.35 s per 500 MB even with SHA-NI) then overlaps receiving and writing instead of adding to
+// them. Copying a chunk into a slot costs far less than hashing it.
+class HashPipeline {
+ public:
+  explicit HashPipeline(Sha256& hash) : hash_(hash), slots_(kSlots, std::string(kSlotBytes, '\0')) {
+    for (size_t i = 0; i < kSlots; ++i) free_.push_back(i);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~HashPipeline() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  HashPipeline(const HashPipeline&) = delete;
+  HashPipeline& operator=(const HashPipeline&) = delete;
+
+  void push(const char* data, size_t size) {
+    while (size > 0) {
+      size_t n = std::min(size, kSlotBytes);
+      size_t slot;
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return !free_.empty(); });
+        slot = free_.back();
+        free_.pop_back();
+      }
+      std::memcpy(slots_[slot].data(), data, n);
+      {
+        std::lock_guard lock(mutex_);
+        queued_.push_back({slot, n});
+      }
+      changed_.notify_all();
+      data += n;
+      size -= n;
+    }
+  }
+  // Blocks until every pushed byte is in the hash; the hash may then be read or reset.
+  void drain() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return queued_.empty() && !busy_; });
+  }
+
+ private:
+  static constexpr size_t kSlots = 4, kSlotBytes = size_t{1} << 20;
+  void run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [&] { return stopping_ || !queued_.empty(); });
+      if (queued_.empty()) return;  // stopping, nothing left
+      auto [slot, n] = queued_.front();
+      queued_.pop_front();
+      busy_ = true;
+      lock.unlock();
+      hash_.update(slots_[slot].data(), n);
+      lock.lock();
+      busy_ = false;
+      free_.push_back(slot);
+      changed_.notify_all();
+    }
+  }
+
+  Sha256& hash_;
+  std::vector<std::string> slots_;
+  std::vector<size_t> free_;
+  std::deque<std::pair<size_t, size_t>> queued_;
+  bool busy_ = false, stopping_ = false;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::thread thread_;
+};
+
 struct Writer {
   int fd = -1;
   uint64_t written = 0;  // bytes in the file
   Sha256* hash = nullptr;
+  HashPipeline* pipeline = nullptr;  // set with hash; hash is touched only after pipeline->drain()
 };
 
 void truncate_to_zero(Writer& w, const std::string& path) {
   HFCPP_CHECK(::ftruncate(w.fd, 0) == 0 && ::lseek(w.fd, 0, SEEK_SET) == 0, ErrorCode::Io,
               "[hub] cannot truncate '{}': {}", path, std::strerror(errno));
   w.written = 0;
+  if (w.pipeline) w.pipeline->drain();
   if (w.hash) w.hash->reset();
 }
 
@@ -110,7 +192,7 @@ bool fetch_once(const std::string& url, const HeaderList& base_headers, Writer& 
         if (n < 0) return false;
         off += static_cast<size_t>(n);
       }
-      if (w.hash) w.hash->update(data, size);
+      if (w.pipeline) w.pipeline->push(data, size);
       w.written += size;
       progress.advance(progress_id, size);
       return true;
@@ -183,6 +265,8 @@ void download_to_file(const std::string& url, HeaderList headers, std::optional<
     if (expected_size && w.written > *expected_size) truncate_to_zero(w, incomplete_path);
     const uint64_t resumed_from = w.written;
     hash_existing(w, incomplete_path);
+    std::optional<HashPipeline> pipeline;
+    if (verify_sha) w.pipeline = &pipeline.emplace(hash);
     int id = progress.start_file(display_name, expected_size, w.written);
 
     int retries_left = 5;
@@ -203,6 +287,7 @@ void download_to_file(const std::string& url, HeaderList headers, std::optional<
     progress.finish_file(id);
 
     bool size_ok = !expected_size || w.written == *expected_size;
+    if (w.pipeline) w.pipeline->drain();
     std::string digest = verify_sha ? hash.hex_digest() : "";
     bool sha_ok = !verify_sha || digest == etag;
     if (size_ok && sha_ok) break;

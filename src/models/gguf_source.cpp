@@ -163,10 +163,17 @@ ModelConfig config_from_gguf(const formats::GgufFile& file) {
       scaling["original_max_position_embeddings"] = *orig;
     c["rope_scaling"] = scaling;
   }
-  HFCPP_CHECK(file.find_tensor("rope_freqs.weight") == nullptr, ErrorCode::Unsupported,
-              "[models] GGUF '{}' has a rope_freqs tensor (Llama 3.1-style rope scaling), which hfcpp cannot map "
-              "back to a rope_scaling config yet",
-              file.path());
+  if (file.find_tensor("rope_freqs.weight") != nullptr) {
+    // Llama 3.1-style scaling as llama.cpp stores it: one divisor per rotary frequency.
+    const tensor::Tensor factors = file.tensor("rope_freqs.weight").to(tensor::DType::F32).contiguous();
+    HFCPP_CHECK(factors.dim() == 1, ErrorCode::Format, "[models] GGUF '{}': rope_freqs.weight has {} dims, expected 1",
+                file.path(), factors.dim());
+    HFCPP_CHECK(!c.contains("rope_scaling"), ErrorCode::Unsupported,
+                "[models] GGUF '{}' has both rope scaling keys and a rope_freqs tensor", file.path());
+    c["rope_scaling"] = {{"rope_type", "freq_factors"},
+                         {"freq_factors", std::vector<float>(factors.data<float>(),
+                                                             factors.data<float>() + factors.numel())}};
+  }
   c["tie_word_embeddings"] = file.find_tensor("output.weight") == nullptr;
   c["hidden_act"] = "silu";
   if (auto v = file.get_int("tokenizer.ggml.bos_token_id")) c["bos_token_id"] = *v;

@@ -22,6 +22,12 @@ CASES = {
     "llama-spm": ("llama", "LlamaForCausalLM", "llama2", 32000, {"tie_word_embeddings": False}),
     "llama-bpe": ("llama", "LlamaForCausalLM", "llama3_1", 128256,
                   {"tie_word_embeddings": True, "rope_theta": 500000.0}),
+    # Llama 3.1's rope scaling on the 32k vocabulary (cheap to read): head_dim 8 gives 4 frequencies,
+    # one in each of llama3's three bands (kept, smoothed, divided by factor).
+    "llama31-spm": ("llama", "LlamaForCausalLM", "llama2", 32000,
+                    {"tie_word_embeddings": False, "rope_theta": 500000.0,
+                     "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                      "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}}),
     "mistral": ("mistral", "MistralForCausalLM", "mistral", 32000, {"tie_word_embeddings": False,
                                                                      "sliding_window": None}),
     "qwen2": ("qwen2", "Qwen2ForCausalLM", "qwen3", 151936, {"tie_word_embeddings": True}),

@@ -14,6 +14,7 @@ Skips visibly when the binary, the gguf package or the shared tokenizers are mis
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +39,8 @@ if not convert_models.TOKENIZERS.is_dir():
 # (reading them with gguf-py takes 20-40 s each) once each, since their tensors convert the same way.
 ALL_GOLDEN_CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
 GOLDEN_CASES = [c for c in ALL_GOLDEN_CASES
-                if c.startswith(("llama-spm.", "mistral.")) or c in ("llama-bpe.f16", "qwen3.q8_0")]
-PROMPT_IDS = {"llama-spm": [1, 450, 4996, 17354, 1701], "llama-bpe": [128000, 791, 4062, 14198, 39935],
+                if c.startswith(("llama-spm.", "llama31-spm.", "mistral.")) or c in ("llama-bpe.f16", "qwen3.q8_0")]
+PROMPT_IDS = {"llama-spm": [1, 450, 4996, 17354, 1701], "llama31-spm": [1, 450, 4996, 17354, 1701], "llama-bpe": [128000, 791, 4062, 14198, 39935],
               "mistral": [1, 1183, 3851, 10260, 1935], "qwen2": [785, 3974, 13876, 38835], "qwen3": [785, 3974, 13876]}
 
 
@@ -123,7 +124,8 @@ NMSE = {"f32": 1e-10, "f16": 1e-4, "bf16": 1e-3, "q8_0": 1e-3}
 
 
 @pytest.mark.parametrize("case,outtype", [("llama-spm", "f32"), ("llama-spm", "q8_0"), ("qwen3", "f16"),
-                                          ("qwen2", "bf16"), ("mistral", "f32"), ("llama-bpe", "f32")])
+                                          ("qwen2", "bf16"), ("mistral", "f32"), ("llama-bpe", "f32"),
+                                          ("llama31-spm", "f32")])
 def test_gguf_runs_like_folder(case, outtype, folders, converted):
     ids = PROMPT_IDS[case]
     a = logits(folders[case], ids, 4)
@@ -159,6 +161,32 @@ def test_llama_cpp_loads_and_agrees(case, folders, converted):
         got.append(tok)
         llm.eval([tok])
     assert got == expected
+
+
+def test_llama3_rope_scaling_survives_conversion(folders, converted, tmp_path):
+    """rope_type llama3 becomes the rope_freqs tensor; hfcpp (and llama.cpp, where installed) apply it
+    from the GGUF. A 200-token prompt reaches the positions where the scaled frequencies matter."""
+    ids = [1] + [(i * 7919) % 31000 + 100 for i in range(199)]
+    folder, gguf = folders["llama31-spm"], converted("llama31-spm", "f32")
+    ref = np.array(logits(folder, ids, 2)["logits"], dtype=np.float64)
+    ours = np.array(logits(gguf, ids, 2)["logits"], dtype=np.float64)
+    nmse = lambda a, b: float(((a - b) ** 2).sum() / (b ** 2).sum())  # noqa: E731
+    assert nmse(ours, ref) <= 1e-10
+    # Without the scaling the logits move far beyond that bound, so the check above can fail.
+    plain = tmp_path / "no_scaling"
+    shutil.copytree(folder, plain)
+    config = json.loads((plain / "config.json").read_text())
+    del config["rope_scaling"]
+    (plain / "config.json").write_text(json.dumps(config))
+    assert nmse(np.array(logits(plain, ids, 2)["logits"], dtype=np.float64), ref) > 1e-6
+    try:
+        import llama_cpp
+    except ImportError:
+        pytest.skip("llama-cpp-python is not installed (reference set): llama.cpp part skipped")
+    llm = llama_cpp.Llama(model_path=str(gguf), n_ctx=256, n_threads=2, verbose=False, logits_all=True)
+    llm.eval(ids)
+    theirs = np.array(llm.scores[: len(ids)], dtype=np.float64)
+    assert nmse(theirs, ref[: len(ids)]) <= 1e-6
 
 
 def test_refuses_unsupported_model_type(tmp_path):

@@ -101,6 +101,18 @@ def test_usage_errors_exit_2(model):
     assert hfcpp(["run", model, "hi", "--max-new-tokens", "many"]).returncode == 2
 
 
+def test_prefill_chunk_gives_the_same_answer(model):
+    # --prefill-chunk 3: the prompt runs 3 tokens per forward pass; 0: all at once.
+    texts = []
+    for chunk in ("3", "0", "512"):
+        proc = hfcpp(["run", model, "hello there, how are you", "--max-new-tokens", "8", "--json",
+                      "--prefill-chunk", chunk])
+        assert proc.returncode == 0, proc.stderr.decode()
+        texts.append(json.loads(proc.stdout)["generated_text"])
+    assert texts[0] == texts[1] == texts[2]
+    assert hfcpp(["run", model, "hi", "--prefill-chunk", "-1"]).returncode == 2
+
+
 def test_prompt_longer_than_context_exit_1(model):
     proc = hfcpp(["run", model, "x" * 300, "--no-chat-template"])
     assert proc.returncode == 1

@@ -27,6 +27,9 @@ struct GenerateOptions {
   GenerationConfig config;
   models::KvCacheOptions cache;      // kind and quantization knobs (batch and max_length are set by generate)
   std::optional<uint64_t> seed;      // sampling RNG seed; nullopt: random
+  // The prompt runs in forward passes of at most this many tokens across the batch (positions
+  // split, see models::forward_chunked), bounding the activations held; 0: one pass.
+  int64_t prefill_chunk_tokens = models::kDefaultPrefillChunkTokens;
   const tokenizers::Tokenizer* tokenizer = nullptr;  // needed for stop_strings
   // Greedy and sampling only: called after every step with each row's new token (finished rows
   // get pad_token_id, as in the returned sequences) and whether the row is still running.

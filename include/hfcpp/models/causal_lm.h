@@ -84,6 +84,21 @@ class CausalLM {
   ModelConfig config_;
 };
 
+// Prompt tokens one forward pass runs at most, across the batch, unless told otherwise
+// (llama.cpp's default n_ubatch).
+inline constexpr int64_t kDefaultPrefillChunkTokens = 512;
+
+// forward() in chunks of positions so that no pass runs more than max_tokens tokens in total
+// across the batch (at least one position per pass): a long or wide prompt then holds one
+// chunk's activations instead of the whole prompt's. Each chunk appends to `cache` with the
+// positions and mask columns it would have had in one pass, so the result equals forward()'s
+// within float rounding (a quantized cache differs slightly: earlier chunks attend to keys not
+// yet quantized). Logits and hidden states are concatenated along positions; with
+// last_token_logits_only only the last chunk's are kept. max_tokens 0: one pass. On failure the
+// cache is cropped back to its length at the call.
+CausalLMOutput forward_chunked(const CausalLM& model, const CausalLMBatch& batch, KvCache& cache,
+                               int64_t max_tokens = kDefaultPrefillChunkTokens);
+
 // A model folder, a Hub cache repo id, or (once GGUF lands) a .gguf file -> the registered
 // *ForCausalLM architecture for config.json's model_type.
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& path_or_repo_id, const LoadOptions& options = {});

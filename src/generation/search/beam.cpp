@@ -92,7 +92,7 @@ GenerateOutput beam_search(const SearchSetup& s) {
   StepInput input;
   for (const auto& r : s.rows) input.new_tokens.push_back(r);
   input.mask = s.mask;
-  std::vector<float> logits = model_step(*s.model, *s.cache, input);
+  std::vector<float> logits = model_step(*s.model, *s.cache, input, s.options->prefill_chunk_tokens);
   std::vector<std::vector<int64_t>> mask;
   std::vector<int64_t> expand;
   for (int64_t b = 0; b < batch; ++b)
@@ -213,7 +213,7 @@ GenerateOutput beam_search(const SearchSetup& s) {
       for (int64_t j = 0; j < beams; ++j) input.new_tokens.push_back({running[b][j].tokens.back()});
     for (auto& m : mask) m.push_back(1);
     input.mask = mask;
-    logits = model_step(*s.model, *s.cache, input);
+    logits = model_step(*s.model, *s.cache, input, s.options->prefill_chunk_tokens);
   }
 
   // 5. The best num_return_sequences finished hypotheses per prompt, cropped to the longest.

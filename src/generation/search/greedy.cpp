@@ -24,7 +24,7 @@ GenerateOutput greedy_or_sample(const SearchSetup& s) {
   input.mask = mask;
   out.prefill_tokens = static_cast<int64_t>(input.new_tokens.front().size());
   for (;;) {
-    std::vector<float> scores = model_step(*s.model, *s.cache, input);
+    std::vector<float> scores = model_step(*s.model, *s.cache, input, s.options->prefill_chunk_tokens);
     HFCPP_CHECK(static_cast<int64_t>(scores.size()) == rows * V, ErrorCode::Internal,
                 "[generation] logits hold {} values: expected {} rows x vocab {}", scores.size(), rows, V);
     processors.apply(out.sequences, ScoresView{scores.data(), rows, V});

@@ -4,7 +4,8 @@
 
 namespace hfcpp::generation::search {
 
-std::vector<float> model_step(const models::CausalLM& model, models::KvCache& cache, const StepInput& input) {
+std::vector<float> model_step(const models::CausalLM& model, models::KvCache& cache, const StepInput& input,
+                              int64_t chunk_tokens) {
   const int64_t rows = static_cast<int64_t>(input.new_tokens.size());
   const int64_t T = static_cast<int64_t>(input.new_tokens.front().size());
   std::vector<int64_t> ids;
@@ -20,7 +21,7 @@ std::vector<float> model_step(const models::CausalLM& model, models::KvCache& ca
     batch.attention_mask = tensor::Tensor::from_data<int64_t>(m, {rows, L});
   }
   batch.last_token_logits_only = true;
-  const models::CausalLMOutput out = model.forward(batch, cache);
+  const models::CausalLMOutput out = models::forward_chunked(model, batch, cache, chunk_tokens);
   const tensor::Tensor& logits = out.logits;
   HFCPP_CHECK(logits.dim() == 3 && logits.size(0) == rows, ErrorCode::Internal,
               "[generation] the model returned logits of shape {}: expected [{}, 1 or {}, vocab]",

@@ -17,8 +17,10 @@ struct StepInput {
   std::vector<std::vector<int64_t>> mask;        // [rows][past + T]; empty: all ones
 };
 
-// Runs the model and returns the last position's logits, [rows * vocab] f32.
-std::vector<float> model_step(const models::CausalLM& model, models::KvCache& cache, const StepInput& input);
+// Runs the model (in passes of at most chunk_tokens tokens, 0: one pass) and returns the last
+// position's logits, [rows * vocab] f32.
+std::vector<float> model_step(const models::CausalLM& model, models::KvCache& cache, const StepInput& input,
+                              int64_t chunk_tokens);
 
 // Everything a strategy needs, set up by generate().
 struct SearchSetup {

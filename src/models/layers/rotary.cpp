@@ -166,6 +166,17 @@ RopeSpec RopeSpec::from_config(const ModelConfig& c, int64_t head_dim, double th
         const double log_original = std::log(static_cast<double>(s.original_max_positions));
         s.attention_factor = s.factor <= 1.0 ? 1.0 : std::sqrt(1.0 + std::log(s.factor) / log_original);
       }
+    } else if (type == "freq_factors") {
+      // Not a transformers type: what the GGUF loader writes for a rope_freqs tensor.
+      s.type = Type::FreqFactors;
+      const core::Json& list = core::json_at(r, "freq_factors", path);
+      HFCPP_CHECK(list.is_array() && static_cast<int64_t>(list.size()) == s.rotary_dim / 2, ErrorCode::Format,
+                  "[config] rope_scaling.freq_factors must list {} numbers (rotary dimension / 2)", s.rotary_dim / 2);
+      for (const auto& v : list) {
+        HFCPP_CHECK(v.is_number() && v.get<double>() > 0, ErrorCode::Format,
+                    "[config] rope_scaling.freq_factors holds {}, expected positive numbers", v.dump());
+        s.freq_factors.push_back(static_cast<float>(v.get<double>()));
+      }
     } else {
       HFCPP_THROW(ErrorCode::Unsupported,
                   "[config] rope_scaling type '{}' is not supported: expected one of default, linear, dynamic, "
@@ -195,6 +206,10 @@ RotaryEmbedding::RotaryEmbedding(RopeSpec spec) : spec_(std::move(spec)) {
       break;
     case RopeSpec::Type::Llama3:
       inv_freq_ = llama3_inv_freq(spec_);
+      break;
+    case RopeSpec::Type::FreqFactors:  // llama.cpp: theta = pos * base^(-2i/d) / factor[i]
+      inv_freq_ = default_inv_freq(base, spec_.rotary_dim);
+      for (size_t i = 0; i < inv_freq_.size(); ++i) inv_freq_[i] /= spec_.freq_factors[i];
       break;
     case RopeSpec::Type::LongRope:
       inv_freq_ = longrope_inv_freq(spec_, spec_.short_factor);

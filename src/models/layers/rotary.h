@@ -15,7 +15,7 @@ namespace hfcpp::models::layers {
 using tensor::Tensor;
 
 struct RopeSpec {
-  enum class Type { Default, Linear, Dynamic, Yarn, Llama3, LongRope };
+  enum class Type { Default, Linear, Dynamic, Yarn, Llama3, LongRope, FreqFactors };
   Type type = Type::Default;
   double theta = 10000.0;
   int64_t rotary_dim = 0;       // int(head_dim * partial_rotary_factor)
@@ -30,6 +30,8 @@ struct RopeSpec {
   double low_freq_factor = 1.0, high_freq_factor = 4.0;
   // longrope (Phi-3): per-frequency divisors, long ones beyond original_max_positions
   std::vector<float> short_factor, long_factor;
+  // freq_factors: llama.cpp's rope_freqs tensor (from GGUF files), a divisor per frequency
+  std::vector<float> freq_factors;
 
   // From config.json: rope_theta (or `theta`), partial_rotary_factor, max_position_embeddings and
   // rope_scaling (null = default). Unknown rope types are Unsupported, naming the supported ones.
