@@ -4,22 +4,33 @@
 
 namespace hfcpp::models {
 
-std::optional<std::string> gguf_name_of_hf_tensor(std::string_view name) {
-  std::string_view suffix;
+std::optional<std::pair<std::string_view, std::string_view>> split_param_suffix(std::string_view name) {
   for (std::string_view s : {".weight", ".bias"})
-    if (name.size() > s.size() && name.substr(name.size() - s.size()) == s) suffix = s;
-  if (suffix.empty()) return std::nullopt;
-  const std::string_view stem = name.substr(0, name.size() - suffix.size());
-  for (const auto& [gguf, hf] : kGgufGlobalNames)
-    if (stem == hf) return std::string(gguf) + std::string(suffix);
-  constexpr std::string_view kLayers = "model.layers.";
-  if (stem.substr(0, kLayers.size()) != kLayers) return std::nullopt;
-  const size_t dot = stem.find('.', kLayers.size());
-  if (dot == std::string_view::npos || dot == kLayers.size()) return std::nullopt;
-  const std::string_view layer = stem.substr(kLayers.size(), dot - kLayers.size());
+    if (name.size() > s.size() && name.substr(name.size() - s.size()) == s)
+      return std::pair{name.substr(0, name.size() - s.size()), s};
+  return std::nullopt;
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> split_layer_stem(std::string_view stem,
+                                                                              std::string_view prefix) {
+  if (stem.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const size_t dot = stem.find('.', prefix.size());
+  if (dot == std::string_view::npos || dot == prefix.size()) return std::nullopt;
+  const std::string_view layer = stem.substr(prefix.size(), dot - prefix.size());
   for (char c : layer)
     if (c < '0' || c > '9') return std::nullopt;
-  const std::string_view part = stem.substr(dot + 1);
+  return std::pair{layer, stem.substr(dot + 1)};
+}
+
+std::optional<std::string> gguf_name_of_hf_tensor(std::string_view name) {
+  const auto split = split_param_suffix(name);
+  if (!split) return std::nullopt;
+  const auto [stem, suffix] = *split;
+  for (const auto& [gguf, hf] : kGgufGlobalNames)
+    if (stem == hf) return std::string(gguf) + std::string(suffix);
+  const auto layer_part = split_layer_stem(stem, "model.layers.");
+  if (!layer_part) return std::nullopt;
+  const auto [layer, part] = *layer_part;
   for (const auto& [gguf, hf] : kGgufLayerNames)
     if (part == hf) return fmt::format("blk.{}.{}{}", layer, gguf, suffix);
   return std::nullopt;

@@ -32,6 +32,12 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kG
     {"output", "lm_head"},
 }};
 
+// "<stem>.weight" / "<stem>.bias" -> {stem, suffix}; nullopt for other names.
+std::optional<std::pair<std::string_view, std::string_view>> split_param_suffix(std::string_view name);
+// "<prefix><digits>.<part>" -> {digits, part}; nullopt otherwise.
+std::optional<std::pair<std::string_view, std::string_view>> split_layer_stem(std::string_view stem,
+                                                                              std::string_view prefix);
+
 // The llama.cpp name of a Hugging Face tensor name of the llama family ("model.layers.3.self_attn
 // .q_proj.weight" -> "blk.3.attn_q.weight"); nullopt for names without an equivalent.
 std::optional<std::string> gguf_name_of_hf_tensor(std::string_view hf_name);

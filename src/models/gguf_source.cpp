@@ -98,20 +98,14 @@ const GgufArch& arch_of(const formats::GgufFile& file) {
 }  // namespace
 
 std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name, std::string_view arch) {
-  std::string_view suffix;
-  for (std::string_view s : {".weight", ".bias"})
-    if (name.size() > s.size() && name.substr(name.size() - s.size()) == s) suffix = s;
-  if (suffix.empty()) return std::nullopt;
-  const std::string_view stem = name.substr(0, name.size() - suffix.size());
+  const auto split = split_param_suffix(name);
+  if (!split) return std::nullopt;
+  const auto [stem, suffix] = *split;
   for (const auto& [gguf, hf] : kGgufGlobalNames)
     if (stem == gguf) return std::string(hf) + std::string(suffix);
-  if (stem.substr(0, 4) != "blk.") return std::nullopt;
-  const size_t dot = stem.find('.', 4);
-  if (dot == std::string_view::npos || dot == 4) return std::nullopt;
-  const std::string_view layer = stem.substr(4, dot - 4);
-  for (char c : layer)
-    if (c < '0' || c > '9') return std::nullopt;
-  const std::string_view part = stem.substr(dot + 1);
+  const auto layer_part = split_layer_stem(stem, "blk.");
+  if (!layer_part) return std::nullopt;
+  const auto [layer, part] = *layer_part;
   if (const GgufArch* a = find_arch(arch); a != nullptr && a->gemma_norms)
     if (auto hf = gguf_gemma3::sandwich_norm_name(part)) return fmt::format("model.layers.{}.{}{}", layer, *hf, suffix);
   for (const auto& [gguf, hf] : kGgufLayerNames)
