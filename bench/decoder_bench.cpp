@@ -3,10 +3,11 @@
 // -> one JSON line: load_s, prefill_s (best of REPEATS: PROMPT_TOKENS tokens per row, logits of the
 // last position, which is the time to first token), decode_s (NEW_TOKENS greedy steps, batch rows at
 // once, after that prefill), peak_rss_mb (getrusage), rss_after_load_mb / peak_rss_load_mb (VmRSS /
-// VmHWM right after loading), kv_cache_mb (the cache's buffers). The cache is made with max_length =
-// prompt + new tokens, as generate() makes it. The prompt runs as generate() runs it: passes of at
-// most PREFILL_CHUNK tokens across the batch (default 512; 0: one pass). Token ids are a fixed
-// pseudo-random sequence, the same the Python driver gives llama.cpp and transformers.
+// VmHWM right after loading), peak_rss_prefill_mb (VmHWM after the prefills), kv_cache_mb (the
+// cache's buffers). The cache is made with max_length = prompt + new tokens, as generate() makes
+// it, and the prompt runs as generate() runs it: passes of at most PREFILL_CHUNK tokens across the
+// batch (default 512; 0: one pass). Token ids are a fixed pseudo-random sequence, the same the
+// Python driver gives llama.cpp and transformers.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
     prefill_s = std::min(prefill_s, seconds_since(t));
   }
 
+  const double peak_rss_prefill_mb = proc_status_mb("VmHWM:");
   std::vector<int64_t> next = argmax_rows(out.logits);
   auto t = Clock::now();
   for (int64_t step = 0; step < new_tokens; ++step) {
@@ -109,10 +111,12 @@ int main(int argc, char** argv) {
   std::printf("{\"impl\": \"hfcpp\", \"dtype\": \"%s\", \"batch\": %lld, \"threads\": %d, \"prompt_tokens\": %lld, "
               "\"new_tokens\": %lld, \"load_s\": %.4f, \"prefill_s\": %.5f, \"decode_s\": %.5f, "
               "\"peak_rss_mb\": %.1f, \"rss_after_load_mb\": %.1f, \"peak_rss_load_mb\": %.1f, "
+              "\"peak_rss_prefill_mb\": %.1f, "
               "\"kv_cache_mb\": %.2f, \"prefill_chunk\": %lld}\n",
               dtype.c_str(), static_cast<long long>(batch), threads, static_cast<long long>(prompt),
               static_cast<long long>(new_tokens), load_s, prefill_s, decode_s,
               static_cast<double>(usage.ru_maxrss) / 1024.0, rss_after_load_mb, peak_rss_load_mb,
+              peak_rss_prefill_mb,
               static_cast<double>(cache->memory_bytes()) / 1e6, static_cast<long long>(prefill_chunk));
   return 0;
 }

@@ -18,6 +18,7 @@ struct ArchSpec {
   std::string_view gguf_arch;   // general.architecture
   bool permute_qk = false;      // LlamaModel.permute on q/k rows (llama.cpp's rope layout)
   bool llama_keys = false;      // LlamaModel: <arch>.vocab_size, rope.dimension_count, add_space_prefix
+  bool gpt2 = false;            // GPT2Model: its own hyperparameter keys, Conv1D weights transposed
 };
 const ArchSpec* find_arch(std::string_view model_type);
 

@@ -31,6 +31,26 @@ float as_f32(const core::Json& v, std::string_view key) {
   return static_cast<float>(v.get<double>());
 }
 
+// GPT2Model.set_gguf_parameters, which replaces TextModel's: n_ctx (the reference requires it; hfcpp
+// falls back to n_positions, which newer transformers versions save instead), n_embd, 4 * n_embd
+// as the feed-forward width, n_head and layer_norm_epsilon.
+void write_gpt2_parameters(formats::GgufWriter& w, const core::Json& c, const std::string& p, OutType outtype) {
+  auto required = [&](std::initializer_list<const char*> keys) -> const core::Json& {
+    const core::Json* v = find_hparam(c, keys);
+    HFCPP_CHECK(v != nullptr && !v->is_null(), ErrorCode::Format, "[convert] gpt2 config.json has no '{}'",
+                *keys.begin());
+    return *v;
+  };
+  w.set(p + "context_length", GgufValue::u32(as_u32(required({"n_ctx", "n_positions"}), "n_ctx")));
+  const uint32_t n_embd = as_u32(required({"n_embd"}), "n_embd");
+  w.set(p + "embedding_length", GgufValue::u32(n_embd));
+  w.set(p + "feed_forward_length", GgufValue::u32(4 * n_embd));
+  w.set(p + "attention.head_count", GgufValue::u32(as_u32(required({"n_head"}), "n_head")));
+  w.set(p + "attention.layer_norm_epsilon",
+        GgufValue::f32(as_f32(required({"layer_norm_epsilon"}), "layer_norm_epsilon")));
+  w.set("general.file_type", GgufValue::u32(static_cast<uint32_t>(outtype)));
+}
+
 }  // namespace
 
 core::Json rope_parameters(const core::Json& c) {
@@ -152,6 +172,11 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
   const core::Json* layers = find_hparam(c, {"n_layers", "num_hidden_layers", "n_layer", "num_layers"});
   HFCPP_CHECK(layers != nullptr, ErrorCode::Format, "[convert] config.json has no num_hidden_layers");
   w.set(p + "block_count", GgufValue::u32(as_u32(*layers, "num_hidden_layers")));
+  if (arch.gpt2) {
+    write_gpt2_parameters(w, c, p, outtype);
+    w.set("general.quantization_version", GgufValue::u32(2));
+    return;
+  }
   auto u32_key = [&](std::initializer_list<const char*> keys, const std::string& gguf_key) {
     if (const core::Json* v = find_hparam(c, keys); v && !v->is_null())
       w.set(p + gguf_key, GgufValue::u32(as_u32(*v, *keys.begin())));

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -31,7 +33,37 @@ constexpr ArchSpec kArchs[] = {
     {"mistral", "llama", true, true},  // MistralForCausalLM is LlamaModel there
     {"qwen2", "qwen2", false, false},
     {"qwen3", "qwen3", false, false},
+    {"gpt2", "gpt2", false, false, true},
 };
+
+// GPT2Model's names (gguf-py's TensorNameMap for MODEL_ARCH.GPT2), after "transformer." is dropped.
+constexpr std::pair<std::string_view, std::string_view> kGpt2GlobalNames[] = {
+    {"wte", "token_embd"}, {"wpe", "position_embd"}, {"ln_f", "output_norm"}, {"lm_head", "output"}};
+constexpr std::pair<std::string_view, std::string_view> kGpt2LayerNames[] = {
+    {"ln_1", "attn_norm"},       {"attn.c_attn", "attn_qkv"}, {"attn.c_proj", "attn_output"},
+    {"ln_2", "ffn_norm"},        {"mlp.c_fc", "ffn_up"},      {"mlp.c_proj", "ffn_down"}};
+
+std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view name) {
+  if (name.substr(0, 12) == "transformer.") name.remove_prefix(12);
+  const auto split = models::split_param_suffix(name);
+  if (!split) return std::nullopt;
+  const auto [stem, suffix] = *split;
+  for (const auto& [hf, gguf] : kGpt2GlobalNames)
+    if (stem == hf) return std::string(gguf) + std::string(suffix);
+  const auto layer_part = models::split_layer_stem(stem, "h.");
+  if (!layer_part) return std::nullopt;
+  const auto [layer, part] = *layer_part;
+  for (const auto& [hf, gguf] : kGpt2LayerNames)
+    if (part == hf) return fmt::format("blk.{}.{}{}", layer, gguf, suffix);
+  return std::nullopt;
+}
+
+// transformers' Conv1D stores [in, out]; GPT2Model.modify_tensors transposes these to [out, in].
+bool is_gpt2_conv1d_weight(std::string_view hf_name) {
+  for (std::string_view s : {".c_attn.weight", ".c_proj.weight", ".c_fc.weight"})
+    if (hf_name.size() > s.size() && hf_name.substr(hf_name.size() - s.size()) == s) return true;
+  return false;
+}
 
 struct PlannedTensor {
   const formats::SafetensorsFile* file;  // null: `generated` holds the values
@@ -40,6 +72,7 @@ struct PlannedTensor {
   GgmlType type;
   int64_t permute_heads = 0;  // > 0: LlamaModel.permute with this many heads
   std::vector<float> generated;
+  bool transpose = false;  // 2-d [rows, cols] written as [cols, rows]
 };
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -49,6 +82,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 // prepare_tensors' type rule for one tensor.
 GgmlType type_for(const std::string& name, const tensor::Shape& shape, OutType outtype) {
   if (shape.size() <= 1 || ends_with(name, "_norm.weight") || !ends_with(name, ".weight")) return GgmlType::F32;
+  if (name == "position_embd.weight") return GgmlType::F32;  // kept F32 like llama-quantize does
   switch (outtype) {
     case OutType::F32: return GgmlType::F32;
     case OutType::F16: return GgmlType::F16;
@@ -156,7 +190,7 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
     if (auto factors = llama3_rope_factors(config)) {
       const tensor::Shape shape{static_cast<int64_t>(factors->size())};
       report.n_params += factors->size();
-      plan.push_back({nullptr, "(generated)", "rope_freqs.weight", shape, GgmlType::F32, 0, std::move(*factors)});
+      plan.push_back({nullptr, "(generated)", "rope_freqs.weight", shape, GgmlType::F32, 0, std::move(*factors), false});
     }
   for (const auto* shard : shards) {
     std::vector<std::string> names = shard->names();
@@ -168,7 +202,8 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
       if (ends_with(mapped, ".attention.masked_bias") || ends_with(mapped, ".attention.bias") ||
           ends_with(mapped, ".rotary_emb.inv_freq"))
         continue;
-      auto name = models::gguf_name_of_hf_tensor(mapped);
+      if (arch->gpt2 && (ends_with(mapped, ".attn.bias") || ends_with(mapped, ".attn.masked_bias"))) continue;
+      auto name = arch->gpt2 ? gguf_name_of_gpt2_tensor(mapped) : models::gguf_name_of_hf_tensor(mapped);
       HFCPP_CHECK(name.has_value(), ErrorCode::Unsupported, "[convert] can not map tensor '{}' of {} to a GGUF name",
                   hf, model_type);
       const auto& info = shard->info(hf);
@@ -176,7 +211,10 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
                   "[convert] tensor '{}' has dtype {}, expected F32, F16 or BF16", hf, info.dtype_name);
       HFCPP_CHECK(info.shape.size() <= 4, ErrorCode::Unsupported, "[convert] tensor '{}' has {} dims", hf,
                   info.shape.size());
-      PlannedTensor t{shard, hf, *name, info.shape, type_for(*name, info.shape, o.outtype), 0, {}};
+      tensor::Shape shape = info.shape;
+      const bool transpose = arch->gpt2 && shape.size() == 2 && is_gpt2_conv1d_weight(mapped);
+      if (transpose) std::swap(shape[0], shape[1]);
+      PlannedTensor t{shard, hf, *name, shape, type_for(*name, shape, o.outtype), 0, {}, transpose};
       if (arch->permute_qk) {
         if (ends_with(mapped, "q_proj.weight") || ends_with(mapped, "q_proj.bias")) t.permute_heads = heads;
         if (ends_with(mapped, "k_proj.weight") || ends_with(mapped, "k_proj.bias")) t.permute_heads = kv_heads;
@@ -229,6 +267,12 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
       const int64_t rows = t.shape.empty() ? 1 : t.shape[0];
       const int64_t cols = rows == 0 ? 0 : static_cast<int64_t>(data.size()) / rows;
       if (t.permute_heads > 0) permute_rows(data, rows, cols, t.permute_heads, t.hf_name);
+      if (t.transpose) {  // the file holds [cols, rows]
+        std::vector<float> out_rows(data.size());
+        for (int64_t r = 0; r < rows; ++r)
+          for (int64_t c = 0; c < cols; ++c) out_rows[r * cols + c] = data[c * rows + r];
+        data.swap(out_rows);
+      }
       const int64_t row_len = t.shape.empty() ? 1 : t.shape.back();
       const int64_t n_rows = row_len == 0 ? 0 : static_cast<int64_t>(data.size()) / row_len;
       out.resize(report.tensors[i].bytes);

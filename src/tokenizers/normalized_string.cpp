@@ -128,22 +128,32 @@ bool NormalizedString::map_ascii(const char (&map)[128]) {
 }
 
 bool NormalizedString::map_each_byte(const std::array<std::string, 256>& to_utf8) {
-  auto range = original_to_normalized(0, original_len_);
-  if (!range || range->first != 0 || range->second != normalized_.size()) return false;
-  std::string text;
-  std::vector<Alignment> aligns;
-  text.reserve(normalized_.size() * 2);
-  aligns.reserve(normalized_.size() * 2);
   const size_t size = normalized_.size();
+  // original_to_normalized(0, original_len_) == [0, size), without its optional bookkeeping:
+  // the first alignment is non-empty and no alignment ends past the original length.
+  bool whole = size > 0 && alignments_.size() == size && alignments_[0].start != alignments_[0].end;
+  for (size_t i = 0; whole && i < size; ++i) whole = alignments_[i].end <= original_len_;
+  if (!whole) {
+    auto range = original_to_normalized(0, original_len_);
+    if (!range || range->first != 0 || range->second != size) return false;
+  }
+  std::string text(size * 4, '\0');
+  std::vector<Alignment> aligns(size * 4);
+  size_t o = 0;
   for (size_t i = 0; i < size;) {
     size_t n = std::min(utf8::char_len(static_cast<unsigned char>(normalized_[i])), size - i);
     for (size_t k = 0; k < n; ++k) {
       const std::string& out = to_utf8[static_cast<unsigned char>(normalized_[i + k])];
-      text += out;
-      aligns.insert(aligns.end(), out.size(), alignments_[k == 0 ? i : i + n - 1]);
+      const Alignment a = alignments_[k == 0 ? i : i + n - 1];
+      for (char ch : out) {
+        text[o] = ch;
+        aligns[o++] = a;
+      }
     }
     i += n;
   }
+  text.resize(o);
+  aligns.resize(o);
   normalized_ = std::move(text);
   alignments_ = std::move(aligns);
   return true;

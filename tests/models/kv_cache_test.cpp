@@ -166,6 +166,30 @@ TEST(CacheMemory, DynamicCacheStopsDoublingAtMaxLength) {
   EXPECT_GT(bytes_after(66, 64, 8), limited);
 }
 
+TEST(CacheMemory, ReserveAllocatesTheWholePromptOnce) {
+  // A chunked prefill reserves the prompt's positions: no doubling chunk by chunk, and within a
+  // factor 2 of max_length the buffers go straight there (no reallocation for the last steps).
+  auto lm = models::load_causal_lm(model_dir("llama"));
+  std::vector<int64_t> prompt(40);
+  for (size_t i = 0; i < prompt.size(); ++i) prompt[i] = static_cast<int64_t>(i * 7 + 3) % 90 + 3;
+  const Tensor ids = Tensor::from_data<int64_t>(prompt, {1, 40});
+  auto sized = lm->make_cache({.kind = KvCacheKind::Dynamic, .max_length = 0});
+  lm->forward({.input_ids = ids.narrow(1, 0, 1)}, *sized);
+  const int64_t per_position = sized->memory_bytes() / 64;  // a first buffer of 64 positions
+  auto cache = lm->make_cache({.kind = KvCacheKind::Dynamic, .max_length = 100});
+  EXPECT_EQ(cache->memory_bytes(), 0);  // growable buffers come with the first positions
+  cache->reserve(60);
+  EXPECT_EQ(cache->memory_bytes(), 100 * per_position);
+  models::forward_chunked(*lm, {.input_ids = ids}, *cache, 8);
+  for (int step = 0; step < 20; ++step)
+    lm->forward({.input_ids = ids.narrow(1, step, 1), .last_token_logits_only = true}, *cache);
+  EXPECT_EQ(cache->length(), 60);
+  EXPECT_EQ(cache->memory_bytes(), 100 * per_position);
+  auto unlimited = lm->make_cache({.kind = KvCacheKind::Dynamic});
+  unlimited->reserve(200);
+  EXPECT_GE(unlimited->memory_bytes(), 200 * per_position);
+}
+
 TEST(CacheKind, ParsesCliNames) {
   EXPECT_EQ(models::parse_kv_cache_kind("dynamic"), KvCacheKind::Dynamic);
   EXPECT_EQ(models::parse_kv_cache_kind("static"), KvCacheKind::Static);

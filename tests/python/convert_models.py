@@ -31,6 +31,7 @@ CASES = {
     "mistral": ("mistral", "MistralForCausalLM", "mistral", 32000, {"tie_word_embeddings": False,
                                                                      "sliding_window": None}),
     "qwen2": ("qwen2", "Qwen2ForCausalLM", "qwen3", 151936, {"tie_word_embeddings": True}),
+    "gpt2": ("gpt2", "GPT2LMHeadModel", "gpt2", 50257, {}),
     "qwen3": ("qwen3", "Qwen3ForCausalLM", "qwen3", 151936, {"tie_word_embeddings": True}),
 }
 
@@ -43,6 +44,11 @@ def tokenizer_vocab_size(tok_dir):
 
 def config_for(case):
     model_type, cls, _, vocab, extra = CASES[case]
+    if model_type == "gpt2":  # GPT2Config's own names; n_ctx as Hub gpt2 configs carry it
+        return {"architectures": [cls], "model_type": "gpt2", "n_embd": HIDDEN, "n_head": HEADS, "n_layer": LAYERS,
+                "n_positions": 256, "n_ctx": 256, "n_inner": None, "layer_norm_epsilon": 1e-5, "vocab_size": vocab,
+                "activation_function": "gelu_new", "bos_token_id": 50256, "eos_token_id": 50256,
+                "tie_word_embeddings": True, "torch_dtype": "float32", **extra}
     c = {
         "architectures": [cls],
         "model_type": model_type,
@@ -71,6 +77,21 @@ def weights_for(case, config, rng):
 
     def w(*shape, scale=0.15):
         return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    if model_type == "gpt2":  # GPT2LMHeadModel.save_pretrained: Conv1D weights are [in, out]
+        t = {"transformer.wte.weight": w(config["vocab_size"], HIDDEN, scale=0.5),
+             "transformer.wpe.weight": w(config["n_positions"], HIDDEN, scale=0.1),
+             "transformer.ln_f.weight": 1.0 + w(HIDDEN, scale=0.1), "transformer.ln_f.bias": w(HIDDEN, scale=0.1)}
+        for i in range(LAYERS):
+            p = f"transformer.h.{i}."
+            for ln in ("ln_1", "ln_2"):
+                t[p + ln + ".weight"] = 1.0 + w(HIDDEN, scale=0.1)
+                t[p + ln + ".bias"] = w(HIDDEN, scale=0.1)
+            for name, (n_in, n_out) in {"attn.c_attn": (HIDDEN, 3 * HIDDEN), "attn.c_proj": (HIDDEN, HIDDEN),
+                                        "mlp.c_fc": (HIDDEN, 4 * HIDDEN), "mlp.c_proj": (4 * HIDDEN, HIDDEN)}.items():
+                t[p + name + ".weight"] = w(n_in, n_out)
+                t[p + name + ".bias"] = w(n_out, scale=0.1)
+        return t
 
     t = {"model.embed_tokens.weight": w(config["vocab_size"], HIDDEN, scale=0.5),
          "model.norm.weight": (1.0 + w(HIDDEN, scale=0.1))}

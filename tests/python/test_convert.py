@@ -39,9 +39,10 @@ if not convert_models.TOKENIZERS.is_dir():
 # (reading them with gguf-py takes 20-40 s each) once each, since their tensors convert the same way.
 ALL_GOLDEN_CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
 GOLDEN_CASES = [c for c in ALL_GOLDEN_CASES
-                if c.startswith(("llama-spm.", "llama31-spm.", "mistral.")) or c in ("llama-bpe.f16", "qwen3.q8_0")]
+                if c.startswith(("llama-spm.", "llama31-spm.", "mistral.")) or c in ("llama-bpe.f16", "qwen3.q8_0", "gpt2.q8_0")]
 PROMPT_IDS = {"llama-spm": [1, 450, 4996, 17354, 1701], "llama31-spm": [1, 450, 4996, 17354, 1701], "llama-bpe": [128000, 791, 4062, 14198, 39935],
-              "mistral": [1, 1183, 3851, 10260, 1935], "qwen2": [785, 3974, 13876, 38835], "qwen3": [785, 3974, 13876]}
+              "mistral": [1, 1183, 3851, 10260, 1935], "qwen2": [785, 3974, 13876, 38835], "qwen3": [785, 3974, 13876],
+              "gpt2": [464, 2068, 7586, 21831, 18045]}
 
 
 def hfcpp(*args, check=True):
@@ -138,7 +139,7 @@ def test_gguf_runs_like_folder(case, outtype, folders, converted):
         assert a["generated"] == b["generated"]
 
 
-@pytest.mark.parametrize("case", ["llama-spm", "qwen3", "llama-bpe"])
+@pytest.mark.parametrize("case", ["llama-spm", "qwen3", "llama-bpe", "gpt2"])
 def test_llama_cpp_loads_and_agrees(case, folders, converted):
     llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (reference set only)")
     if case == "llama-spm":

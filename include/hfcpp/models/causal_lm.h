@@ -49,6 +49,10 @@ class KvCache {
   // Prefix reuse across chat turns: keep the first `length` positions, drop the rest.
   virtual void crop(int64_t length) = 0;
   virtual void reset() = 0;
+  // A hint that `length` positions in all are coming (a chunked prefill knows the whole prompt):
+  // growable caches make that room now, in one allocation per layer, instead of doubling
+  // chunk by chunk. Others ignore it.
+  virtual void reserve(int64_t /*length*/) {}
   // Bytes the cache holds now (buffers as allocated, quantized codes and scales).
   virtual int64_t memory_bytes() const { return 0; }
 };

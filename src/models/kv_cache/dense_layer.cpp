@@ -42,7 +42,10 @@ DenseKvLayer::DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64
   if (growth_limit_ > 0) capacity = std::min(capacity, growth_limit_);
   // A sliding layer never needs more than two windows (plus a long prompt's chunk, see make_room).
   if (trim_) capacity = std::max<int64_t>(std::min(capacity, 2 * spec.window), 2);
-  reallocate(batch, capacity);
+  // Growable buffers come with the first positions, at the size those need (a whole reserved
+  // prompt): a small first buffer replaced at once would only leave a hole in the heap.
+  initial_cap_ = capacity;
+  reallocate(batch, growth_ == Growth::Doubling ? 0 : capacity);
 }
 
 void DenseKvLayer::reallocate(int64_t batch, int64_t capacity) {
@@ -75,12 +78,23 @@ void DenseKvLayer::make_room(int64_t new_tokens) {
     if (drop > 0) drop_front(drop);
   }
   if (len_ + new_tokens > cap_) {
-    int64_t grown = std::max<int64_t>(2 * cap_, 16);
+    int64_t grown = std::max<int64_t>(2 * cap_, std::max<int64_t>(initial_cap_, 16));
     // Past the expected length, plain doubling again (no reallocation per step).
-    if (growth_limit_ >= len_ + new_tokens) grown = std::min(grown, growth_limit_);
+    if (growth_limit_ >= len_ + new_tokens) {
+      grown = std::min(grown, growth_limit_);
+      // Within a factor 2 of the expected length, go there at once: one reallocation fewer for
+      // the last few positions, which would copy every layer and, with the old buffers freed
+      // while others live, leave the heap fragmented (85 MiB more peak RSS at batch 8 x 512).
+      if (2 * std::max(grown, len_ + new_tokens) >= growth_limit_) grown = growth_limit_;
+    }
     if (trim_) grown = std::min(grown, 2 * spec_.window);
     reallocate(batch_, std::max(len_ + new_tokens, grown));
   }
+}
+
+void DenseKvLayer::reserve(int64_t length) {
+  if (growth_ == Growth::Fixed || trim_ || length <= first_ + len_) return;
+  make_room(length - (first_ + len_));
 }
 
 KvLayerView DenseKvLayer::append(const Tensor& keys, const Tensor& values) {

@@ -26,6 +26,8 @@ class DenseKvLayer {
   // Throws (before changing anything) when a fixed buffer cannot take `new_tokens` more positions.
   void check_room(int64_t new_tokens) const;
   void make_room(int64_t new_tokens);
+  // Growable, untrimmed layers: room for `length` positions in all (see KvCache::reserve).
+  void reserve(int64_t length);
   KvLayerView append(const Tensor& keys, const Tensor& values);
   KvLayerView view() const;
   void reorder(const std::vector<int64_t>& indices);
@@ -40,7 +42,7 @@ class DenseKvLayer {
   KvLayerSpec spec_;
   Growth growth_;
   bool trim_;
-  int64_t batch_, cap_, len_ = 0, first_ = 0, growth_limit_ = 0;
+  int64_t batch_, cap_, len_ = 0, first_ = 0, growth_limit_ = 0, initial_cap_ = 0;
   Tensor k_, v_;
 };
 

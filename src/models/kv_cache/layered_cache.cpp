@@ -61,6 +61,11 @@ class Cache final : public LayeredKvCache {
 
   void end_step(int64_t new_tokens) override { length_ += new_tokens; }
 
+  void reserve(int64_t length) override {
+    for (auto& layer : layers_)
+      if (auto* d = std::get_if<DenseKvLayer>(&layer)) d->reserve(length);
+  }
+
   void reorder(const std::vector<int64_t>& indices) override {
     HFCPP_CHECK(!indices.empty(), ErrorCode::InvalidArgument, "[kv_cache] reorder with no indices");
     for (auto& layer : layers_) std::visit([&](auto& l) { l.reorder(indices); }, layer);

@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <mutex>
 #include <queue>
@@ -28,32 +29,66 @@ struct Piece {
   uint32_t len;
 };
 
+// Open addressing per shard, each entry's word bytes and pieces packed next to each other in
+// one arena: a hit costs about two cache misses (slot, arena), where a node-based map chases
+// bucket, node and pieces vector.
 class WordCache {
  public:
   static constexpr size_t kShards = 64;
   static constexpr size_t kCapacityPerShard = 10000 / kShards * 4;
+  static constexpr size_t kSlotsPerShard = 1024;  // power of two above kCapacityPerShard
   static constexpr size_t kMaxWordLength = 256;
 
+  // Copies the cached pieces of word into out; false when it is not cached.
   bool get(std::string_view word, std::vector<Piece>& out) const {
-    const Shard& s = shards_[StringHash{}(word) % kShards];
+    uint64_t h = StringHash{}(word);
+    const Shard& s = shards_[h % kShards];
     std::lock_guard lock(s.mutex);
-    auto it = s.map.find(word);
-    if (it == s.map.end()) return false;
-    out = it->second;
-    return true;
+    if (s.slots.empty()) return false;
+    for (size_t i = (h / kShards) & (kSlotsPerShard - 1);; i = (i + 1) & (kSlotsPerShard - 1)) {
+      const Slot& slot = s.slots[i];
+      if (slot.n_pieces == 0) return false;
+      if (slot.hash != h || slot.word_len != word.size()) continue;
+      const char* data = s.arena.data() + slot.offset;
+      if (std::memcmp(data, word.data(), word.size()) != 0) continue;
+      out.resize(slot.n_pieces);
+      std::memcpy(out.data(), data + word.size(), slot.n_pieces * sizeof(Piece));
+      return true;
+    }
   }
   void put(std::string_view word, const std::vector<Piece>& pieces) const {
-    if (word.size() >= kMaxWordLength) return;
-    Shard& s = shards_[StringHash{}(word) % kShards];
+    if (word.size() >= kMaxWordLength || pieces.empty()) return;
+    uint64_t h = StringHash{}(word);
+    Shard& s = shards_[h % kShards];
     std::lock_guard lock(s.mutex);
-    if (s.map.size() >= kCapacityPerShard) return;
-    s.map.emplace(std::string(word), pieces);
+    if (s.count >= kCapacityPerShard) return;
+    if (s.slots.empty()) s.slots.resize(kSlotsPerShard);
+    for (size_t i = (h / kShards) & (kSlotsPerShard - 1);; i = (i + 1) & (kSlotsPerShard - 1)) {
+      Slot& slot = s.slots[i];
+      if (slot.n_pieces == 0) {
+        slot = {h, static_cast<uint32_t>(s.arena.size()), static_cast<uint32_t>(word.size()),
+                static_cast<uint32_t>(pieces.size())};
+        s.arena.append(word);
+        s.arena.append(reinterpret_cast<const char*>(pieces.data()), pieces.size() * sizeof(Piece));
+        ++s.count;
+        return;
+      }
+      if (slot.hash == h && slot.word_len == word.size() &&
+          std::memcmp(s.arena.data() + slot.offset, word.data(), word.size()) == 0)
+        return;  // another thread cached it first
+    }
   }
 
  private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t offset = 0, word_len = 0, n_pieces = 0;  // n_pieces 0: empty slot
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, std::vector<Piece>, StringHash, StringEq> map;
+    std::vector<Slot> slots;
+    std::string arena;
+    size_t count = 0;
   };
   mutable std::array<Shard, kShards> shards_;
 };
@@ -102,6 +137,7 @@ class Bpe : public Model {
       merge_word(text, pieces);
       cache_.put(text, pieces);
     }
+    out.reserve(out.size() + pieces.size());
     size_t pos = 0;
     for (const Piece& p : pieces) {
       out.push_back({p.id, vocab_.by_id[p.id], pos, pos + p.len});
