@@ -60,9 +60,8 @@ std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view name) {
 
 // transformers' Conv1D stores [in, out]; GPT2Model.modify_tensors transposes these to [out, in].
 bool is_gpt2_conv1d_weight(std::string_view hf_name) {
-  for (std::string_view s : {".c_attn.weight", ".c_proj.weight", ".c_fc.weight"})
-    if (hf_name.size() > s.size() && hf_name.substr(hf_name.size() - s.size()) == s) return true;
-  return false;
+  return hf_name.ends_with(".c_attn.weight") || hf_name.ends_with(".c_proj.weight") ||
+         hf_name.ends_with(".c_fc.weight");
 }
 
 struct PlannedTensor {

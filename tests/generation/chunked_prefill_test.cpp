@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "fake_lm.h"
+#include "tiny_decoder_golden.h"
 #include "hfcpp/core/json.h"
 #include "hfcpp/formats/safetensors.h"
 #include "hfcpp/generation/generate.h"
@@ -17,40 +18,14 @@ using namespace hfcpp::generation;
 
 namespace {
 
-std::vector<std::vector<int64_t>> rows_of(const tensor::Tensor& t) {
-  const tensor::Tensor c = t.to(tensor::DType::I64).contiguous();
-  std::vector<std::vector<int64_t>> out;
-  for (int64_t r = 0; r < c.size(0); ++r)
-    out.emplace_back(c.data<int64_t>() + r * c.size(1), c.data<int64_t>() + (r + 1) * c.size(1));
-  return out;
-}
-
-struct Golden {
-  std::string folder;
-  formats::SafetensorsFile file;
-  std::vector<std::vector<int64_t>> prompts;  // unpadded
-};
-
-std::optional<Golden> load_golden(const std::string& name) {
-  const std::string folder = std::string(HFCPP_SOURCE_DIR) + "/tests/models/tiny_decoders/" + name;
-  const std::string path = std::string(HFCPP_SOURCE_DIR) + "/tests/golden/models/decoder_" + name + ".safetensors";
-  if (!std::filesystem::exists(path) || !std::filesystem::exists(folder)) return std::nullopt;
-  Golden g{folder, formats::SafetensorsFile::open(path), {}};
-  const auto ids = rows_of(g.file.tensor("input_ids"));
-  const auto mask = rows_of(g.file.tensor("attention_mask"));
-  for (size_t r = 0; r < ids.size(); ++r) {
-    std::vector<int64_t> p;
-    for (size_t j = 0; j < ids[r].size(); ++j)
-      if (mask[r][j]) p.push_back(ids[r][j]);
-    g.prompts.push_back(std::move(p));
-  }
-  return g;
-}
+using hfcpp::testing::load_tiny_decoder_golden;
+using hfcpp::testing::rows_of;
+using Golden = hfcpp::testing::TinyDecoderGolden;
 
 GenerateOptions options_for(const Golden& g, const char* meta_key, int64_t chunk_tokens) {
   GenerateOptions o;
   o.config = GenerationConfig::from_model_folder(g.folder);
-  const core::Json j = core::parse_json(g.file.metadata().at(meta_key), "metadata");
+  const core::Json j = core::parse_json(g.golden.metadata().at(meta_key), "metadata");
   o.config.max_new_tokens = j["max_new_tokens"].get<int64_t>();
   o.config.pad_token_id = j["pad_token_id"].get<int64_t>();
   if (j.contains("num_beams")) {
@@ -66,11 +41,11 @@ GenerateOptions options_for(const Golden& g, const char* meta_key, int64_t chunk
 class ChunkedPrefillGeneration : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ChunkedPrefillGeneration, GreedyAndBeamTokensEqualTransformers) {
-  auto g = load_golden(GetParam());
+  auto g = load_tiny_decoder_golden(GetParam());
   if (!g) GTEST_SKIP() << "no tiny model or golden for " << GetParam();
   auto lm = models::load_causal_lm(g->folder);
-  const auto greedy = rows_of(g->file.tensor("greedy_sequences"));
-  const auto beams = rows_of(g->file.tensor("beam_sequences"));
+  const auto greedy = rows_of(g->golden.tensor("greedy_sequences"));
+  const auto beams = rows_of(g->golden.tensor("beam_sequences"));
   // 3 rows: one position per pass, then 2 per pass.
   for (int64_t chunk : {1, 6}) {
     SCOPED_TRACE(chunk);

@@ -10,6 +10,7 @@
 #include "hfcpp/formats/safetensors.h"
 #include "hfcpp/generation/generate.h"
 #include "hfcpp/models/causal_lm.h"
+#include "tiny_decoder_golden.h"
 
 using namespace hfcpp;
 using namespace hfcpp::generation;
@@ -19,34 +20,10 @@ namespace {
 const char* const kModels[] = {"llama", "llama_linear", "llama_dynamic", "llama_yarn", "llama3", "mistral", "qwen2",
                                "qwen3", "gemma", "gemma2", "gemma3_text", "phi3", "gpt2"};
 
-std::vector<std::vector<int64_t>> rows_of(const tensor::Tensor& t) {
-  const tensor::Tensor c = t.to(tensor::DType::I64).contiguous();
-  std::vector<std::vector<int64_t>> out;
-  for (int64_t r = 0; r < c.size(0); ++r) out.emplace_back(c.data<int64_t>() + r * c.size(1), c.data<int64_t>() + (r + 1) * c.size(1));
-  return out;
-}
+using hfcpp::testing::rows_of;
+using Case = hfcpp::testing::TinyDecoderGolden;
 
-struct Case {
-  std::string folder;
-  formats::SafetensorsFile golden;
-  std::vector<std::vector<int64_t>> prompts;  // unpadded
-};
-
-std::optional<Case> load_case(const std::string& name) {
-  const std::string folder = std::string(HFCPP_SOURCE_DIR) + "/tests/models/tiny_decoders/" + name;
-  const std::string path = std::string(HFCPP_SOURCE_DIR) + "/tests/golden/models/decoder_" + name + ".safetensors";
-  if (!std::filesystem::exists(path) || !std::filesystem::exists(folder)) return std::nullopt;
-  Case c{folder, formats::SafetensorsFile::open(path), {}};
-  const auto ids = rows_of(c.golden.tensor("input_ids"));
-  const auto mask = rows_of(c.golden.tensor("attention_mask"));
-  for (size_t r = 0; r < ids.size(); ++r) {
-    std::vector<int64_t> p;
-    for (size_t j = 0; j < ids[r].size(); ++j)
-      if (mask[r][j]) p.push_back(ids[r][j]);
-    c.prompts.push_back(std::move(p));
-  }
-  return c;
-}
+std::optional<Case> load_case(const std::string& name) { return hfcpp::testing::load_tiny_decoder_golden(name); }
 
 GenerateOptions options_from(const Case& c, const char* meta_key) {
   GenerateOptions o;

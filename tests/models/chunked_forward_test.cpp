@@ -13,6 +13,7 @@
 
 #include "hfcpp/models/causal_lm.h"
 #include "tolerance.h"
+#include "attention_mask_util.h"
 
 using namespace hfcpp;
 using hfcpp::models::KvCacheKind;
@@ -60,13 +61,7 @@ PaddedBatch padded_batch() {
           Tensor::from_data<int64_t>(mask, {PaddedBatch::kRows, PaddedBatch::kWidth})};
 }
 
-Tensor append_ones(const Tensor& mask) {
-  const int64_t B = mask.size(0), L = mask.size(1);
-  Tensor out = Tensor::full({B, L + 1}, 1.0, DType::I64);
-  Tensor head = out.narrow(1, 0, L);
-  head.copy_from(mask);
-  return out;
-}
+using hfcpp::testing::append_ones;
 
 // Each row's argmax of [B, 1, V] logits, as a [B, 1] I64 tensor (the next decode step's input).
 Tensor next_tokens(const Tensor& logits) {

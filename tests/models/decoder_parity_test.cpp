@@ -14,6 +14,7 @@
 #include "hfcpp/models/causal_lm.h"
 #include "tolerance.h"
 #include "temp_path.h"
+#include "attention_mask_util.h"
 
 using namespace hfcpp;
 using hfcpp::models::KvCacheKind;
@@ -51,16 +52,7 @@ const char* kind_name(KvCacheKind k) {
   return "?";
 }
 
-Tensor append_ones(const Tensor& mask) {
-  const int64_t B = mask.size(0), L = mask.size(1);
-  Tensor out = Tensor::empty({B, L + 1}, DType::I64);
-  const Tensor m = mask.to(DType::I64).contiguous();
-  for (int64_t b = 0; b < B; ++b) {
-    for (int64_t j = 0; j < L; ++j) out.mutable_data<int64_t>()[b * (L + 1) + j] = m.data<int64_t>()[b * L + j];
-    out.mutable_data<int64_t>()[b * (L + 1) + L] = 1;
-  }
-  return out;
-}
+using hfcpp::testing::append_ones;
 
 // Logits at real (unpadded) prompt positions only: transformers' rows for padding are arbitrary.
 std::pair<std::vector<float>, std::vector<float>> real_positions(const Tensor& actual, const Tensor& expected,

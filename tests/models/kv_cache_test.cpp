@@ -7,6 +7,7 @@
 #include "hfcpp/formats/safetensors.h"
 #include "hfcpp/models/causal_lm.h"
 #include "tolerance.h"
+#include "attention_mask_util.h"
 
 using namespace hfcpp;
 using hfcpp::models::KvCacheKind;
@@ -35,13 +36,7 @@ Tensor take_rows(const Tensor& t, const std::vector<int64_t>& rows) {
   return out;
 }
 
-Tensor append_ones(const Tensor& mask) {
-  const int64_t B = mask.size(0), L = mask.size(1);
-  Tensor out = Tensor::full({B, L + 1}, 1.0, DType::I64);
-  Tensor head = out.narrow(1, 0, L);
-  head.copy_from(mask);
-  return out;
-}
+using hfcpp::testing::append_ones;
 
 std::string cache_case_name(const ::testing::TestParamInfo<std::tuple<std::string, KvCacheKind>>& info) {
   static const char* const kKinds[] = {"dynamic", "static", "sliding", "int8", "int4"};
