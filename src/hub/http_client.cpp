@@ -37,8 +37,16 @@ struct TransferState {
   CURL* curl;
   HttpResponse* response;
   const BodySink* sink;
+  const std::function<bool()>* on_progress = nullptr;
   bool sink_aborted = false;
 };
+
+int on_transfer_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* st = static_cast<TransferState*>(user);
+  if ((*st->on_progress)()) return 0;
+  st->sink_aborted = true;
+  return 1;  // makes curl stop with CURLE_ABORTED_BY_CALLBACK
+}
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* st = static_cast<TransferState*>(user);
@@ -93,6 +101,7 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
   HttpResponse response;
   response.url = request.url;
   TransferState state{curl, &response, sink};
+  if (request.on_progress) state.on_progress = &request.on_progress;
 
   curl_slist* headers = nullptr;
   bool has_user_agent = false;
@@ -140,6 +149,11 @@ HttpResponse HttpClient::perform(const HttpRequest& request, const BodySink* sin
     if (request.method != "POST") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
 
+  if (state.on_progress != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_transfer_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &state);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = curl_easy_perform(curl);

@@ -38,6 +38,9 @@ struct HttpRequest {
   // libcurl's receive buffer (its default is 16 KiB): large bodies streamed to a sink get fewer,
   // larger reads and writes with a bigger one. 0 keeps libcurl's default.
   long receive_buffer_bytes = 0;
+  // Called while the transfer runs: after received data and about once a second when none
+  // arrives. Return false to abort the transfer (as a sink returning false does).
+  std::function<bool()> on_progress;
 };
 
 // Receives the body of a 2xx response (with its status, so a 200 answering a Range request can
