@@ -11,7 +11,7 @@ Then a memory table for the hfcpp rows: peak RSS against issue 5's bound, weight
 where weights are what hfcpp holds (the .gguf file, mapped, for --dtype quantized; every tensor as
 f32 when dequantized) and the KV cache is f32 K and V for prompt + new tokens of every row.
   .venv/bin/python bench/decoder_bench.py [--threads 2] [--prompt 512] [--new 128] [--batches 1,8]
-      [--skip llama.cpp,torch,f32] [--prefill-chunk 512]
+      [--skip llama.cpp,torch,f32] [--prefill-chunk 128]
 Needs `scripts/setup --reference` (torch, transformers, llama-cpp-python) for those rows.
 """
 import argparse
@@ -182,7 +182,7 @@ def main():
     ap.add_argument("--new", type=int, default=128)
     ap.add_argument("--batches", default="1")
     ap.add_argument("--repeats", type=int, default=2, help="hfcpp prefill runs (the best is reported)")
-    ap.add_argument("--prefill-chunk", type=int, default=512,
+    ap.add_argument("--prefill-chunk", type=int, default=128,
                     help="hfcpp: prompt tokens per forward pass across the batch, as generate() (0: one pass)")
     ap.add_argument("--skip", default="", help="comma-separated: llama.cpp,torch,f32")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin", "decoder_bench"))

@@ -88,9 +88,11 @@ class CausalLM {
   ModelConfig config_;
 };
 
-// Prompt tokens one forward pass runs at most, across the batch, unless told otherwise
-// (llama.cpp's default n_ubatch).
-inline constexpr int64_t kDefaultPrefillChunkTokens = 512;
+// Prompt tokens one forward pass runs at most, across the batch, unless told otherwise. 128, not
+// llama.cpp's n_ubatch of 512: a chunk's MLP activations then stay near the L2 cache, and on
+// SmolLM2-135M a 512-token prefill was faster (f32 1.59-1.71 s against 1.79-1.84 s; Q4_1 2.6 s
+// against 3.2 s) with 7-15 MB less peak RSS.
+inline constexpr int64_t kDefaultPrefillChunkTokens = 128;
 
 // forward() in chunks of positions so that no pass runs more than max_tokens tokens in total
 // across the batch (at least one position per pass): a long or wide prompt then holds one
