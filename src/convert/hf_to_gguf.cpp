@@ -36,28 +36,6 @@ constexpr ArchSpec kArchs[] = {
     {"gpt2", "gpt2", false, false, true},
 };
 
-// GPT2Model's names (gguf-py's TensorNameMap for MODEL_ARCH.GPT2), after "transformer." is dropped.
-constexpr std::pair<std::string_view, std::string_view> kGpt2GlobalNames[] = {
-    {"wte", "token_embd"}, {"wpe", "position_embd"}, {"ln_f", "output_norm"}, {"lm_head", "output"}};
-constexpr std::pair<std::string_view, std::string_view> kGpt2LayerNames[] = {
-    {"ln_1", "attn_norm"},       {"attn.c_attn", "attn_qkv"}, {"attn.c_proj", "attn_output"},
-    {"ln_2", "ffn_norm"},        {"mlp.c_fc", "ffn_up"},      {"mlp.c_proj", "ffn_down"}};
-
-std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view name) {
-  if (name.substr(0, 12) == "transformer.") name.remove_prefix(12);
-  const auto split = models::split_param_suffix(name);
-  if (!split) return std::nullopt;
-  const auto [stem, suffix] = *split;
-  for (const auto& [hf, gguf] : kGpt2GlobalNames)
-    if (stem == hf) return std::string(gguf) + std::string(suffix);
-  const auto layer_part = models::split_layer_stem(stem, "h.");
-  if (!layer_part) return std::nullopt;
-  const auto [layer, part] = *layer_part;
-  for (const auto& [hf, gguf] : kGpt2LayerNames)
-    if (part == hf) return fmt::format("blk.{}.{}{}", layer, gguf, suffix);
-  return std::nullopt;
-}
-
 // transformers' Conv1D stores [in, out]; GPT2Model.modify_tensors transposes these to [out, in].
 bool is_gpt2_conv1d_weight(std::string_view hf_name) {
   return hf_name.ends_with(".c_attn.weight") || hf_name.ends_with(".c_proj.weight") ||
@@ -202,7 +180,7 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
           ends_with(mapped, ".rotary_emb.inv_freq"))
         continue;
       if (arch->gpt2 && (ends_with(mapped, ".attn.bias") || ends_with(mapped, ".attn.masked_bias"))) continue;
-      auto name = arch->gpt2 ? gguf_name_of_gpt2_tensor(mapped) : models::gguf_name_of_hf_tensor(mapped);
+      auto name = arch->gpt2 ? models::gguf_name_of_gpt2_tensor(mapped) : models::gguf_name_of_hf_tensor(mapped);
       HFCPP_CHECK(name.has_value(), ErrorCode::Unsupported, "[convert] can not map tensor '{}' of {} to a GGUF name",
                   hf, model_type);
       const auto& info = shard->info(hf);

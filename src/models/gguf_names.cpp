@@ -36,4 +36,33 @@ std::optional<std::string> gguf_name_of_hf_tensor(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view name) {
+  if (name.starts_with("transformer.")) name.remove_prefix(std::string_view("transformer.").size());
+  const auto split = split_param_suffix(name);
+  if (!split) return std::nullopt;
+  const auto [stem, suffix] = *split;
+  for (const auto& [hf, gguf] : kGpt2GlobalNames)
+    if (stem == hf) return std::string(gguf) + std::string(suffix);
+  const auto layer_part = split_layer_stem(stem, "h.");
+  if (!layer_part) return std::nullopt;
+  const auto [layer, part] = *layer_part;
+  for (const auto& [hf, gguf] : kGpt2LayerNames)
+    if (part == hf) return fmt::format("blk.{}.{}{}", layer, gguf, suffix);
+  return std::nullopt;
+}
+
+std::optional<std::string> hf_name_of_gpt2_gguf_tensor(std::string_view name) {
+  const auto split = split_param_suffix(name);
+  if (!split) return std::nullopt;
+  const auto [stem, suffix] = *split;
+  for (const auto& [hf, gguf] : kGpt2GlobalNames)
+    if (stem == gguf) return fmt::format("{}{}{}", hf == "lm_head" ? "" : "transformer.", hf, suffix);
+  const auto layer_part = split_layer_stem(stem, "blk.");
+  if (!layer_part) return std::nullopt;
+  const auto [layer, part] = *layer_part;
+  for (const auto& [hf, gguf] : kGpt2LayerNames)
+    if (part == gguf) return fmt::format("transformer.h.{}.{}{}", layer, hf, suffix);
+  return std::nullopt;
+}
+
 }  // namespace hfcpp::models

@@ -42,4 +42,21 @@ std::optional<std::pair<std::string_view, std::string_view>> split_layer_stem(st
 // .q_proj.weight" -> "blk.3.attn_q.weight"); nullopt for names without an equivalent.
 std::optional<std::string> gguf_name_of_hf_tensor(std::string_view hf_name);
 
+// GPT2Model's names (gguf-py's TensorNameMap for MODEL_ARCH.GPT2) without the "transformer." prefix:
+// "h.{i}.<hf>" <-> "blk.{i}.<gguf>".
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kGpt2GlobalNames = {
+    {{"wte", "token_embd"}, {"wpe", "position_embd"}, {"ln_f", "output_norm"}, {"lm_head", "output"}}};
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kGpt2LayerNames = {
+    {{"ln_1", "attn_norm"},
+     {"attn.c_attn", "attn_qkv"},
+     {"attn.c_proj", "attn_output"},
+     {"ln_2", "ffn_norm"},
+     {"mlp.c_fc", "ffn_up"},
+     {"mlp.c_proj", "ffn_down"}}};
+
+// "transformer.h.3.attn.c_attn.weight" (or without "transformer.") -> "blk.3.attn_qkv.weight".
+std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view hf_name);
+// "blk.3.attn_qkv.weight" -> "transformer.h.3.attn.c_attn.weight"; "output.weight" -> "lm_head.weight".
+std::optional<std::string> hf_name_of_gpt2_gguf_tensor(std::string_view gguf_name);
+
 }  // namespace hfcpp::models

@@ -75,10 +75,11 @@ struct GgufArch {
   std::string_view hf_class;
   bool gemma_norms = false;  // sandwich norms, RMSNorm weights stored as 1 + w (gguf_gemma3.h)
 };
-constexpr std::array<GgufArch, 4> kArchs = {{{"llama", "llama", "LlamaForCausalLM"},
+constexpr std::array<GgufArch, 5> kArchs = {{{"llama", "llama", "LlamaForCausalLM"},
                                              {"qwen2", "qwen2", "Qwen2ForCausalLM"},
                                              {"qwen3", "qwen3", "Qwen3ForCausalLM"},
-                                             {"gemma3", "gemma3_text", "Gemma3ForCausalLM", true}}};
+                                             {"gemma3", "gemma3_text", "Gemma3ForCausalLM", true},
+                                             {"gpt2", "gpt2", "GPT2LMHeadModel"}}};
 
 const GgufArch* find_arch(std::string_view arch) {
   for (const auto& a : kArchs)
@@ -98,6 +99,7 @@ const GgufArch& arch_of(const formats::GgufFile& file) {
 }  // namespace
 
 std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name, std::string_view arch) {
+  if (arch == "gpt2") return hf_name_of_gpt2_gguf_tensor(name);
   const auto split = split_param_suffix(name);
   if (!split) return std::nullopt;
   const auto [stem, suffix] = *split;
@@ -131,6 +133,16 @@ ModelConfig config_from_gguf(const formats::GgufFile& file) {
   auto optional_float = [&](const char* key, const char* hf_key) {
     if (auto v = file.get_float(p + key)) c[hf_key] = *v;
   };
+  if (arch.gguf == "gpt2") {
+    // GPT2Config's own key names (transformers maps hidden_size etc. onto them).
+    required_int("embedding_length", "n_embd");
+    required_int("block_count", "n_layer");
+    required_int("feed_forward_length", "n_inner");
+    required_int("attention.head_count", "n_head");
+    required_int("context_length", "n_positions");
+    optional_float("attention.layer_norm_epsilon", "layer_norm_epsilon");
+    c["activation_function"] = "gelu_new";  // llama.cpp's GPT-2 graph uses the tanh GELU
+  }
   required_int("embedding_length", "hidden_size");
   required_int("block_count", "num_hidden_layers");
   required_int("feed_forward_length", "intermediate_size");

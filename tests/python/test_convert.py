@@ -126,7 +126,7 @@ NMSE = {"f32": 1e-10, "f16": 1e-4, "bf16": 1e-3, "q8_0": 1e-3}
 
 @pytest.mark.parametrize("case,outtype", [("llama-spm", "f32"), ("llama-spm", "q8_0"), ("qwen3", "f16"),
                                           ("qwen2", "bf16"), ("mistral", "f32"), ("llama-bpe", "f32"),
-                                          ("llama31-spm", "f32")])
+                                          ("llama31-spm", "f32"), ("gpt2", "f32"), ("gpt2", "q8_0")])
 def test_gguf_runs_like_folder(case, outtype, folders, converted):
     ids = PROMPT_IDS[case]
     a = logits(folders[case], ids, 4)
@@ -137,6 +137,15 @@ def test_gguf_runs_like_folder(case, outtype, folders, converted):
     assert nmse <= NMSE[outtype], f"NMSE {nmse}"
     if outtype == "f32":
         assert a["generated"] == b["generated"]
+
+
+def test_gpt2_gguf_runs_quantized(folders, converted):
+    """GPT-2's Conv1D matrices come out of a GGUF as [out, in] and, with --dtype quantized, stay Q8_0."""
+    ids = PROMPT_IDS["gpt2"]
+    ref = np.array(logits(folders["gpt2"], ids, 2)["logits"], dtype=np.float64)
+    ours = np.array(logits(converted("gpt2", "q8_0"), ids, 2, dtype="quantized")["logits"], dtype=np.float64)
+    assert ours.shape == ref.shape
+    assert float(((ours - ref) ** 2).sum() / (ref ** 2).sum()) <= NMSE["q8_0"]
 
 
 @pytest.mark.parametrize("case", ["llama-spm", "qwen3", "llama-bpe", "gpt2"])

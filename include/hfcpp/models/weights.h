@@ -69,6 +69,8 @@ class WeightSource {
   void check_complete() const;
 
   const std::string& prefix() const { return prefix_; }
+  // A .gguf file: matrices are stored [out, in] even where the checkpoint had a Conv1D's [in, out].
+  bool is_gguf() const { return state_->gguf != nullptr; }
   std::vector<std::string> unused_names() const;
 
  private:

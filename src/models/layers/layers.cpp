@@ -110,16 +110,19 @@ Tensor RmsNorm::operator()(const Tensor& x) const { return ops::rms_norm(x, weig
 
 Conv1D Conv1D::load(const WeightSource& w, std::string_view name, int64_t in, int64_t out) {
   Conv1D c;
+  if (w.is_gguf()) {
+    c.linear = Linear::load(w, name, in, out);
+    return c;
+  }
   WeightSource s = w.sub(name);
-  c.weight = s.get("weight", {in, out}, WeightKind::Matmul);
-  c.bias = s.get("bias", {out}, WeightKind::Param);
+  c.linear.name = s.prefix() + "weight";
+  Tensor weight = s.get("weight", {in, out}, WeightKind::Matmul);
+  if (weight.defined()) c.linear.weight = weight.transpose(0, 1);
+  c.linear.bias = s.get("bias", {out}, WeightKind::Param);
   return c;
 }
 
-Tensor Conv1D::operator()(const Tensor& x) const {
-  // linear() takes [out, in]: the transposed view reads the stored [in, out] matrix in place.
-  return ops::linear(x, weight.transpose(0, 1), &bias);
-}
+Tensor Conv1D::operator()(const Tensor& x) const { return linear(x); }
 
 Activation parse_activation(const std::string& name, const std::string& source) {
   if (name == "gelu") return Activation::GeluErf;

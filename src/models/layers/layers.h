@@ -49,9 +49,10 @@ struct RmsNorm {
 };
 
 // GPT-2's Conv1D: a linear layer whose weight is stored [in, out] (transposed); used in place.
+// transformers' Conv1D (GPT-2): the checkpoint stores the matrix [in, out]; it is multiplied as a
+// Linear through the transposed view (no copy). A GGUF stores it [out, in], possibly block-quantized.
 struct Conv1D {
-  Tensor weight;  // [in, out]
-  Tensor bias;    // [out] f32
+  Linear linear;
   static Conv1D load(const WeightSource& w, std::string_view name, int64_t in, int64_t out);
   Tensor operator()(const Tensor& x) const;
 };
