@@ -139,7 +139,11 @@ ModelConfig config_from_gguf(const formats::GgufFile& file) {
     required_int("block_count", "n_layer");
     required_int("feed_forward_length", "n_inner");
     required_int("attention.head_count", "n_head");
-    required_int("context_length", "n_positions");
+    // The position table's rows, not context_length: GPT2Model writes n_ctx there when a config has it.
+    if (const auto* wpe = file.find_tensor("position_embd.weight"); wpe != nullptr && wpe->shape().size() == 2)
+      c["n_positions"] = wpe->shape()[0];
+    else
+      required_int("context_length", "n_positions");
     optional_float("attention.layer_norm_epsilon", "layer_norm_epsilon");
     c["activation_function"] = "gelu_new";  // llama.cpp's GPT-2 graph uses the tanh GELU
   }
