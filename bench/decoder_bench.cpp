@@ -2,13 +2,12 @@
 //   decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS] [PREFILL_CHUNK]
 // -> one JSON line: load_s, prefill_s (best of REPEATS: PROMPT_TOKENS tokens per row, logits of the
 // last position, which is the time to first token), decode_s (NEW_TOKENS greedy steps, batch rows at
-// once, after that prefill), peak_rss_mb (getrusage), rss_after_load_mb / peak_rss_load_mb (VmRSS /
+// once, after that prefill), peak_rss_mb (VmHWM), rss_after_load_mb / peak_rss_load_mb (VmRSS /
 // VmHWM right after loading), peak_rss_prefill_mb (VmHWM after the prefills), kv_cache_mb (the
 // cache's buffers). The cache is made with max_length = prompt + new tokens, as generate() makes
 // it, and the prompt runs as generate() runs it: passes of at most PREFILL_CHUNK tokens across the
 // batch (default 512; 0: one pass). Token ids are a fixed pseudo-random sequence, the same the
 // Python driver gives llama.cpp and transformers.
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,11 +18,14 @@
 #include <string>
 #include <vector>
 
+#include "proc_status.h"
 #include "hfcpp/core/thread_pool.h"
 #include "hfcpp/models/auto_model.h"
 #include "hfcpp/models/causal_lm.h"
 
 namespace {
+
+using hfcpp::bench::proc_status_mb;
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -42,15 +44,6 @@ std::vector<int64_t> argmax_rows(const hfcpp::tensor::Tensor& logits) {  // [B, 
   std::vector<int64_t> out(static_cast<size_t>(b));
   for (int64_t i = 0; i < b; ++i) out[static_cast<size_t>(i)] = std::max_element(p + i * v, p + (i + 1) * v) - (p + i * v);
   return out;
-}
-
-// A "VmRSS:" / "VmHWM:" line of /proc/self/status in MB (0 where there is no /proc).
-double proc_status_mb(const std::string& key) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(key, 0) == 0) return std::atof(line.c_str() + key.size()) / 1024.0;
-  return 0;
 }
 
 }  // namespace
@@ -104,9 +97,7 @@ int main(int argc, char** argv) {
   }
   const double decode_s = seconds_since(t);
   const double kv_cache_mb = static_cast<double>(cache->memory_bytes()) / 1e6;
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const double peak_rss_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  const double peak_rss_mb = proc_status_mb("VmHWM:");
   for (int r = 1; r < repeats; ++r) {
     cache.reset();
     cache = make_cache();

@@ -1,10 +1,8 @@
 // Sentence-embedding throughput of hfcpp on a sentence-transformers model, for bench/embed_bench.py.
 //   embed_bench MODEL SEQ_TOKENS BATCH REPEATS [auto|f32|bf16|f16]
 //   -> one JSON line {"batch", "seconds_per_batch", "load_s", "first_embedding_s" (process start of
-//      loading to the first embedding, one text), "peak_rss_mb" (getrusage, MiB), ...}
+//      loading to the first embedding, one text), "peak_rss_mb" (VmHWM, MiB), ...}
 // Texts are built to tokenize to exactly SEQ_TOKENS tokens (with [CLS]/[SEP]).
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "hfcpp/core/thread_pool.h"
+#include "proc_status.h"
 #include "hfcpp/pipelines/sentence_embeddings.h"
 
 int main(int argc, char** argv) {
@@ -42,12 +41,10 @@ int main(int argc, char** argv) {
     auto b = std::chrono::steady_clock::now();
     best = std::min(best, std::chrono::duration<double>(b - a).count());
   }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
   std::printf("{\"impl\": \"hfcpp\", \"batch\": %d, \"seq\": %d, \"threads\": %d, \"seconds_per_batch\": %.6f, "
               "\"sentences_per_s\": %.2f, \"load_s\": %.4f, \"first_embedding_s\": %.4f, \"peak_rss_mb\": %.1f}\n",
               batch, seq, hfcpp::core::num_threads(), best, batch / best,
               std::chrono::duration<double>(t1 - t0).count(), std::chrono::duration<double>(t2 - t0).count(),
-              static_cast<double>(usage.ru_maxrss) / 1024.0);
+              hfcpp::bench::proc_status_mb("VmHWM:"));
   return 0;
 }
