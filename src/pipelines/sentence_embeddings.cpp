@@ -7,6 +7,7 @@
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/json.h"
 #include "hfcpp/core/mapped_file.h"
+#include "hfcpp/core/thread_pool.h"
 
 namespace hfcpp::pipelines {
 
@@ -120,8 +121,13 @@ Tensor SentenceEmbedder::embed(std::span<const std::string> texts, int64_t batch
   for (int64_t i = 0; i < n; ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return all[a].ids.size() > all[b].ids.size(); });
-  for (int64_t start = 0; start < n; start += batch_size) {
-    const int64_t count = std::min(batch_size, n - start);
+  // A forward pass holds at most ~64 tokens per thread (128 at least): its activations then stay
+  // near the caches. all-MiniLM-L6-v2 on 2 threads, texts of 128 tokens: 40.9 sentences/s one text
+  // per pass, 27-29 with 32 per pass. batch_size stays an upper bound, as in sentence-transformers.
+  const int64_t tokens_per_pass = std::max<int64_t>(128, 64 * core::num_threads());
+  for (int64_t start = 0, count = 0; start < n; start += count) {
+    const auto longest = static_cast<int64_t>(std::max<size_t>(all[order[start]].ids.size(), 1));
+    count = std::min({batch_size, n - start, std::max<int64_t>(1, tokens_per_pass / longest)});
     int64_t length = 0;
     for (int64_t i = 0; i < count; ++i) length = std::max<int64_t>(length, static_cast<int64_t>(all[order[start + i]].ids.size()));
     Tensor ids = Tensor::zeros({count, length}, DType::I64);

@@ -53,8 +53,9 @@ TEST_P(SdpaTest, FusedMatchesScalarComposition) {
   const auto [isa, dt] = GetParam();
   IsaGuard g(isa);
   // Prefill, decode (Lq = 1 with a long cache), GQA, odd head dims, keys spanning several blocks.
+  // Lq >= 8 takes the GEMM-tiled path: a decoder prompt with GQA, and a prompt chunk after cached keys.
   for (Dims d : {Dims{2, 4, 2, 7, 7, 32}, Dims{1, 8, 2, 1, 130, 64}, Dims{2, 3, 3, 5, 33, 31},
-                 Dims{1, 2, 1, 65, 65, 1}}) {
+                 Dims{1, 2, 1, 65, 65, 1}, Dims{1, 9, 3, 37, 37, 64}, Dims{2, 4, 2, 16, 40, 32}}) {
     const Tensor q = random_tensor({d.B, d.H, d.Lq, d.D}, dt, 62);
     const Tensor k = random_tensor({d.B, d.Hkv, d.Lk, d.D}, dt, 63);
     const Tensor v = random_tensor({d.B, d.Hkv, d.Lk, d.D}, dt, 64);

@@ -1,12 +1,22 @@
-// Fused scaled dot-product attention on the CPU: for each (batch, head, query) row, keys are
-// visited in blocks with an online softmax (running max and sum, rescaling the accumulator once
-// per block), so no [Lq, Lk] score matrix is ever materialised. Dot products, exp and the
-// weighted sums use the active ISA's vector kernels; rows are split over the thread pool.
+// Fused scaled dot-product attention on the CPU, two ways:
+// - few queries (decode): for each (batch, head, query) row, keys are visited in blocks with an
+//   online softmax (running max and sum, rescaling the accumulator once per block), so no score
+//   matrix is materialised; dot products, exp and weighted sums use the ISA's vector kernels.
+// - a prompt or an encoder batch: per (batch, head) and tile of query rows, the tile's scores are
+//   one small GEMM (Q K^T), softmaxed row by row, then multiplied by V as a second GEMM, on the
+//   task's thread. One dot product per key and query spent most of its time in horizontal sums
+//   (head_dim 32-128); the GEMM kernels keep the FMA units busy instead. A tile holds at most
+//   ~1 MiB of scores whatever the key length.
+// Work is split over the thread pool either way.
 #include <cmath>
 #include <limits>
 
+#include <algorithm>
+#include <vector>
+
 #include "hfcpp/core/thread_pool.h"
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/gemm.h"
 #include "tensor/cpu/row_access.h"
 #include "tensor/cpu/sdpa_mask.h"
 
@@ -14,12 +24,95 @@ namespace hfcpp::tensor::cpu {
 
 namespace {
 constexpr int64_t kKeyBlock = 64;
+// Query rows from which the GEMM tiles pay off, and the score budget of one tile (floats).
+constexpr int64_t kTiledMinQueries = 8;
+constexpr int64_t kTileMaxRows = 64, kTileScoreFloats = int64_t{1} << 18;
 
 // F32 with unit stride in the last dim: used in place; anything else is copied once.
 Tensor as_f32_rows(const Tensor& t) {
   if (t.dtype() == DType::F32 && t.strides()[3] == 1) return t;
   return t.to(DType::F32).contiguous();
 }
+// The tiled path (see the file comment); same masking rules and results within float rounding.
+void sdpa_tiled(const Tensor& q, const Tensor& k, const Tensor& v, const SdpaParams& p, float* po) {
+  const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), D = q.size(3);
+  const int64_t Hkv = k.size(1), Lk = k.size(2), group = H / Hkv;
+  const auto &qs = q.strides(), &ks = k.strides(), &vs = v.strides();
+  const SdpaMaskView mask(p);
+  const CpuKernels& kern = kernels();
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  const int64_t tile = std::clamp<int64_t>(kTileScoreFloats / std::max<int64_t>(Lk, 1), 1, kTileMaxRows);
+  const int64_t tiles = (Lq + tile - 1) / tile;
+  core::parallel_for(0, B * H * tiles, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<float> scores, key_bias;
+    for (int64_t task = lo; task < hi; ++task) {
+      const int64_t t = task % tiles, h = (task / tiles) % H, b = task / (tiles * H), hk = h / group;
+      const int64_t i0 = t * tile, i1 = std::min(Lq, i0 + tile), rows = i1 - i0;
+      float* out = po + ((b * H + h) * Lq + i0) * D;
+      // Keys any row of the tile may see; each row's own range is applied below.
+      int64_t u_lo = Lk, u_hi = 0;
+      for (int64_t i = i0; i < i1; ++i) {
+        int64_t j_lo, j_hi;
+        mask.key_range(i, Lk, &j_lo, &j_hi);
+        if (j_lo < j_hi) u_lo = std::min(u_lo, j_lo), u_hi = std::max(u_hi, j_hi);
+      }
+      if (u_lo >= u_hi) {
+        std::fill(out, out + rows * D, 0.0f);
+        continue;
+      }
+      const int64_t n = u_hi - u_lo;
+      scores.resize(static_cast<size_t>(rows * n));
+      GemmArgs qk;
+      qk.m = rows, qk.n = n, qk.k = D;
+      qk.a = q.data<float>() + b * qs[0] + h * qs[1] + i0 * qs[2], qk.lda = qs[2];
+      qk.b = k.data<float>() + b * ks[0] + hk * ks[1] + u_lo * ks[2], qk.ldb = ks[2], qk.trans_b = true;
+      qk.c = scores.data(), qk.ldc = n, qk.alpha = p.scale;
+      gemm_on_this_thread(qk);
+      // Without a user mask or softcap, key padding is one additive row for the whole tile.
+      const bool padding_only = mask.add == nullptr && mask.keep == nullptr && !(p.softcap > 0);
+      if (padding_only && mask.pad != nullptr) {
+        key_bias.resize(static_cast<size_t>(n));
+        for (int64_t j = u_lo; j < u_hi; ++j)
+          key_bias[j - u_lo] = mask.pad[b * mask.ps[0] + j * mask.ps[1]] ? 0.0f : kNegInf;
+      }
+      for (int64_t r = 0; r < rows; ++r) {
+        const int64_t i = i0 + r;
+        float* srow = scores.data() + r * n;
+        int64_t j_lo, j_hi;
+        mask.key_range(i, Lk, &j_lo, &j_hi);
+        j_lo = std::clamp(j_lo, u_lo, u_hi), j_hi = std::clamp(j_hi, j_lo, u_hi);
+        std::fill(srow, srow + (j_lo - u_lo), kNegInf);
+        std::fill(srow + (j_hi - u_lo), srow + n, kNegInf);
+        if (padding_only) {
+          if (mask.pad != nullptr && j_hi > j_lo)
+            kern.binary(BinaryOp::Add, srow + (j_lo - u_lo), 1, key_bias.data() + (j_lo - u_lo), 1,
+                        srow + (j_lo - u_lo), j_hi - j_lo);
+        } else {
+          for (int64_t j = j_lo; j < j_hi; ++j) {
+            float sc = srow[j - u_lo];
+            if (p.softcap > 0) sc = p.softcap * std::tanh(sc / p.softcap);
+            srow[j - u_lo] = mask.apply(sc, b, h, i, j);
+          }
+        }
+        const float m = kern.max(srow, n);
+        if (m == kNegInf) {  // every key masked -> zeros, as the row path gives
+          std::fill(srow, srow + n, 0.0f);
+          continue;
+        }
+        kern.unary(UnaryOp::AddScalar, srow, srow, n, -m);
+        kern.unary(UnaryOp::Exp, srow, srow, n, 0.0f);
+        kern.scale(1.0f / kern.sum(srow, n), srow, n);
+      }
+      GemmArgs pv;
+      pv.m = rows, pv.n = D, pv.k = n;
+      pv.a = scores.data(), pv.lda = n;
+      pv.b = v.data<float>() + b * vs[0] + hk * vs[1] + u_lo * vs[2], pv.ldb = vs[2];
+      pv.c = out, pv.ldc = D;
+      gemm_on_this_thread(pv);
+    }
+  });
+}
+
 }  // namespace
 
 Tensor CpuBackend::sdpa(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const SdpaParams& p) {
@@ -32,6 +125,10 @@ Tensor CpuBackend::sdpa(const Tensor& q_in, const Tensor& k_in, const Tensor& v_
   const float* pk = k.data<float>();
   const float* pv = v.data<float>();
   float* po = out32.mutable_data<float>();
+  if (Lq >= kTiledMinQueries) {
+    sdpa_tiled(q, k, v, p, po);
+    return out32.to(q_in.dtype());
+  }
   const auto &qs = q.strides(), &ks = k.strides(), &vs = v.strides();
   const SdpaMaskView mask(p);
   const CpuKernels& kern = kernels();

@@ -317,4 +317,14 @@ void gemm(const GemmArgs& g, GemmImpl impl) {
   run_blocks(g, kernels_for(impl));
 }
 
+void gemm_on_this_thread(const GemmArgs& g) {
+  check_args(g);
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) {
+    scale_c(g);
+    return;
+  }
+  kernels_for(impl_for_isa(core::active_isa())).packed(g, 0, g.m, 0, g.n);
+}
+
 }  // namespace hfcpp::tensor::cpu

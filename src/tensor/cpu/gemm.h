@@ -43,6 +43,10 @@ bool gemm_impl_available(GemmImpl impl);
 // Validates the arguments (InvalidArgument naming the bad field) and runs.
 void gemm(const GemmArgs& args, GemmImpl impl = GemmImpl::Auto);
 
+// The active ISA's own kernels over the whole problem on the calling thread: for callers that are
+// already one task of a parallel_for (attention runs one small GEMM per head and query tile).
+void gemm_on_this_thread(const GemmArgs& args);
+
 // The implementation Auto would choose for these arguments (for benchmarks and logs).
 GemmImpl gemm_auto_choice(const GemmArgs& args);
 
