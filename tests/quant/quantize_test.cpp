@@ -96,6 +96,18 @@ TEST(Quantize, ZeroAndConstantRowsStayExact) {
   }
 }
 
+// Q8_0 (and the Q8_1 activations, same rounding) round half away from zero like std::round:
+// absmax 127 makes the scale exactly 1, so each value is rounded as written.
+TEST(Quantize, Q8RoundsHalfAwayFromZeroLikeStdRound) {
+  std::vector<float> x = {127.0f, 0.5f,  -0.5f,  1.5f,        -1.5f,        2.5f,       -2.5f, 126.5f,
+                          -126.5f, 0.49999997f, -0.49999997f, 0.50000006f, 3.4999998f, -7.5f, 0.0f, -0.0f};
+  for (int j = 0; x.size() < 32; ++j) x.push_back(static_cast<float>(j) * 0.37f - 5.0f);
+  std::vector<uint8_t> bytes(34);
+  quant::quantize(GgmlType::Q8_0, x.data(), bytes.data(), 1, 32);
+  for (size_t j = 0; j < 32; ++j)
+    EXPECT_EQ(static_cast<int8_t>(bytes[2 + j]), static_cast<int8_t>(std::round(x[j]))) << "x = " << x[j];
+}
+
 TEST(Quantize, RejectsRowsThatAreNotWholeBlocks) {
   std::vector<float> x(100);
   std::vector<std::byte> out(1000);

@@ -10,6 +10,15 @@
 namespace hfcpp::quant {
 namespace {
 
+// std::round (ties away from zero) for |v| < 2^31 without the libm call, so the Q8_0/Q8_1
+// activation loops (run for every quant::linear call) vectorize: truncate, then step by one
+// where the (exact) remainder is at least a half.
+inline int round_half_away(float v) {
+  const int t = static_cast<int>(v);
+  const float frac = v - static_cast<float>(t);
+  return t + (frac >= 0.5f ? 1 : 0) - (frac <= -0.5f ? 1 : 0);
+}
+
 // The value with the largest magnitude (first one on ties, as numpy's argmax).
 float signed_absmax(const float* x, int n) {
   float best = 0.0f, best_abs = -1.0f;
@@ -233,7 +242,7 @@ void quantize_q8_0(const float* x, void* dst, int64_t n, const float*) {
     for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(x[j]));
     const float d = amax / 127.0f;
     const float id = d == 0.0f ? 0.0f : 1.0f / d;
-    for (int j = 0; j < kQK; ++j) b[i].qs[j] = static_cast<int8_t>(std::round(x[j] * id));
+    for (int j = 0; j < kQK; ++j) b[i].qs[j] = static_cast<int8_t>(round_half_away(x[j] * id));
     b[i].d = to_fp16(d);
   }
 }
@@ -264,7 +273,7 @@ void quantize_q8_1(const float* x, void* dst, int64_t n, const float*) {
     const float id = d == 0.0f ? 0.0f : 1.0f / d;
     int sum = 0;
     for (int j = 0; j < kQK; ++j) {
-      b[i].qs[j] = static_cast<int8_t>(std::round(x[j] * id));
+      b[i].qs[j] = static_cast<int8_t>(round_half_away(x[j] * id));
       sum += b[i].qs[j];
     }
     b[i].d = d;
