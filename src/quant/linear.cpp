@@ -28,7 +28,10 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   const VecDotFn dot = vec_dot_for(w.type(), core::active_isa());
   const LinearTileFn tile = m >= kTileActs ? linear_tile_for(w.type(), core::active_isa()) : nullptr;
   // ~64 KiB of weights per task keeps the pool busy without per-task overhead dominating.
-  const int64_t grain = std::max<int64_t>(kTileRows, (int64_t{64} << 10) / std::max<size_t>(w.row_bytes(), 1));
+  // No more than an even share per thread either: a 192-row k/v projection went 151 + 41 on 2 threads.
+  const int64_t even_share = (n + core::num_threads() - 1) / core::num_threads();
+  const int64_t grain = std::max<int64_t>(
+      kTileRows, std::min<int64_t>((int64_t{64} << 10) / std::max<size_t>(w.row_bytes(), 1), even_share));
   // Activation rows per chunk: ~128 KiB, so they stay in L2 while the task's weight rows go by.
   const int64_t act_chunk =
       std::max<int64_t>(kTileActs, ((int64_t{128} << 10) / static_cast<int64_t>(std::max<size_t>(act_row_bytes, 1))) /
