@@ -3,9 +3,12 @@
 #include "hfcpp/tokenizers/tokenizer.h"
 
 #include <algorithm>
+#include <array>
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/thread_pool.h"
+#include "tokenizers/byte_level_table.h"
+#include "tokenizers/pre_tokenizers/byte_level.h"
 #include "tokenizers/tokenizer_impl.h"
 #include "tokenizers/utf8.h"
 
@@ -51,8 +54,111 @@ class CharOffsets {
 };
 }  // namespace
 
+// GPT-2's pipeline (no normalizer, ByteLevel split + byte map, no early truncation) over
+// string views: each regex word is byte-mapped into a reused buffer and tokenized directly,
+// with per-byte original positions standing in for the NormalizedString alignments.
+Encoding Tokenizer::Impl::encode_byte_level_words(std::string_view text, PreTokenizedString& pts,
+                                                  uint32_t type_id) const {
+  const auto& table = byte_level_table();
+  thread_local std::vector<ByteRange> ranges;
+  thread_local std::string mapped;
+  thread_local std::vector<uint32_t> char_start, char_end;  // per mapped byte, within the word
+  thread_local std::vector<Token> toks;
+  Encoding enc;
+  enc.ids.reserve(text.size() / 3 + 4);
+  enc.tokens.reserve(text.size() / 3 + 4);
+  enc.offsets.reserve(text.size() / 3 + 4);
+  enc.word_ids.reserve(text.size() / 3 + 4);
+  CharOffsets chars(text);
+  int64_t word = 0;
+  auto emit = [&](uint32_t id, std::string&& value, size_t s, size_t e) {
+    enc.ids.push_back(id);
+    enc.tokens.push_back(std::move(value));
+    enc.offsets.push_back(chars.convert(s, e));
+    enc.word_ids.push_back(word);
+  };
+  // Each byte's printable char as UTF-8 (2 bytes at most in the GPT-2 table; 4 allowed).
+  struct MappedByte {
+    uint8_t len;
+    char bytes[4];
+  };
+  static const std::array<MappedByte, 256> kMapped = [&] {
+    std::array<MappedByte, 256> m{};
+    for (size_t b = 0; b < 256; ++b) {
+      const std::string& u = table.byte_to_utf8[b];
+      HFCPP_CHECK(!u.empty() && u.size() <= 4, ErrorCode::Internal,
+                  "[tokenizers] ByteLevel table: byte {} maps to {} UTF-8 bytes, expected 1-4", b, u.size());
+      m[b].len = static_cast<uint8_t>(u.size());
+      std::copy(u.begin(), u.end(), m[b].bytes);
+    }
+    return m;
+  }();
+  auto encode_word = [&](std::string_view w, size_t shift) {
+    size_t cap = w.size() * 4;
+    if (mapped.size() < cap) {
+      mapped.resize(cap);
+      char_start.resize(cap);
+      char_end.resize(cap);
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < w.size();) {
+      auto lead = static_cast<unsigned char>(w[i]);
+      size_t n = lead < 0x80 ? 1 : std::min(utf8::char_len(lead), w.size() - i);
+      for (size_t k = 0; k < n; ++k) {
+        const MappedByte& mb = kMapped[static_cast<unsigned char>(w[i + k])];
+        for (size_t j = 0; j < mb.len; ++j, ++m) {
+          mapped[m] = mb.bytes[j];
+          char_start[m] = static_cast<uint32_t>(i);
+          char_end[m] = static_cast<uint32_t>(i + n);
+        }
+      }
+      i += n;
+    }
+    toks.clear();
+    model->tokenize(std::string_view(mapped.data(), m), toks);
+    for (Token& t : toks) {
+      if (t.end > t.start)
+        emit(t.id, std::move(t.value), shift + char_start[t.start], shift + char_end[t.end - 1]);
+      else
+        emit(t.id, std::move(t.value), shift + t.start, shift + t.end);
+    }
+    ++word;
+  };
+  for (Split& sp : pts.splits()) {
+    const NormalizedString& ns = sp.normalized;
+    if (sp.tokens) {
+      for (Token& t : *sp.tokens) {
+        size_t s = t.start, e = t.end;
+        if (auto r = ns.normalized_to_original(t.start, t.end)) {
+          s = ns.original_shift() + r->first;
+          e = ns.original_shift() + r->second;
+        }
+        emit(t.id, std::move(t.value), s, e);
+      }
+      ++word;
+      continue;
+    }
+    std::string_view v = ns.get();
+    ranges.clear();
+    gpt2_regex().find_all(v, ranges);
+    size_t pos = 0;
+    for (const ByteRange& r : ranges) {
+      if (r.first > pos) encode_word(v.substr(pos, r.first - pos), ns.original_shift() + pos);
+      if (r.second > r.first) encode_word(v.substr(r.first, r.second - r.first), ns.original_shift() + r.first);
+      pos = std::max(pos, r.second);
+    }
+    if (pos < v.size()) encode_word(v.substr(pos), ns.original_shift() + pos);
+  }
+  enc.type_ids.assign(enc.ids.size(), type_id);
+  enc.special_tokens_mask.assign(enc.ids.size(), 0);
+  enc.attention_mask.assign(enc.ids.size(), 1);
+  return enc;
+}
+
 Encoding Tokenizer::Impl::encode_single(std::string_view text, uint32_t type_id) const {
   PreTokenizedString pts = added.extract_and_normalize(normalizer.get(), text);
+  if (!normalizer && !truncation && is_plain_gpt2_byte_level(pre_tokenizer.get()))
+    return encode_byte_level_words(text, pts, type_id);
   if (pre_tokenizer) pre_tokenizer->pre_tokenize(pts);
 
   std::vector<Split>& splits = pts.splits();

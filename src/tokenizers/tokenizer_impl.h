@@ -20,6 +20,8 @@ struct Tokenizer::Impl {
   std::optional<PaddingParams> padding;
 
   Encoding encode_single(std::string_view text, uint32_t type_id) const;
+  // encode_single's path for GPT-2-style ByteLevel pipelines (see tokenizer.cpp).
+  Encoding encode_byte_level_words(std::string_view text, PreTokenizedString& pts, uint32_t type_id) const;
   Encoding post_process(Encoding enc, std::optional<Encoding> pair, bool add_special) const;
 };
 

@@ -93,6 +93,44 @@ class WordCache {
   mutable std::array<Shard, kShards> shards_;
 };
 
+// (left id, right id) -> rank << 32 | merged id, open addressing with linear probing: one
+// probe in a flat array where std::unordered_map chases a bucket list per lookup.
+class MergeTable {
+ public:
+  void reserve(size_t n) {
+    size_t cap = 16;
+    while (cap < n * 2) cap <<= 1;
+    slots_.assign(cap, {kEmpty, 0});
+    mask_ = cap - 1;
+  }
+  void insert_or_assign(uint64_t key, uint64_t value) {
+    HFCPP_CHECK(key != kEmpty, ErrorCode::Format, "[tokenizers] BPE: merge token ids out of range");
+    for (size_t i = slot_of(key);; i = (i + 1) & mask_) {
+      if (slots_[i].first == kEmpty) {
+        slots_[i] = {key, value};
+        return;
+      }
+      if (slots_[i].first == key) {
+        slots_[i].second = value;
+        return;
+      }
+    }
+  }
+  const uint64_t* find(uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    for (size_t i = slot_of(key);; i = (i + 1) & mask_) {
+      if (slots_[i].first == key) return &slots_[i].second;
+      if (slots_[i].first == kEmpty) return nullptr;
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  size_t slot_of(uint64_t key) const { return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 29) & mask_; }
+  std::vector<std::pair<uint64_t, uint64_t>> slots_;
+  size_t mask_ = 0;
+};
+
 class Bpe : public Model {
  public:
   Bpe(const Json& j, const std::string& path) {
@@ -115,6 +153,7 @@ class Bpe : public Model {
       dropout_ = static_cast<float>(d);
     }
     parse_merges(array_field(j, "merges", path), join_path(path, "merges"));
+    pieces_are_spans_ = prefix_.empty() && suffix_.empty() && !has_unk_ && !byte_fallback_;
     for (int b = 0; b < 256; ++b) {
       auto id = vocab_.find(fmt::format("<0x{:02X}>", b));
       byte_ids_[b] = id ? static_cast<int64_t>(*id) : -1;
@@ -139,8 +178,21 @@ class Bpe : public Model {
     }
     out.reserve(out.size() + pieces.size());
     size_t pos = 0;
+    // With empty prefix and suffix, no unk, no byte fallback and no char of the word missing
+    // from the vocab (the pieces cover it), every piece is its own span of the word (a char
+    // from the vocab or a merge a + b): its text comes from the word rather than from the
+    // vocab strings, which would cost a cache miss per token.
+    bool spans = pieces_are_spans_;
+    if (spans) {
+      size_t covered = 0;
+      for (const Piece& p : pieces) covered += p.len;
+      spans = covered == text.size();
+    }
     for (const Piece& p : pieces) {
-      out.push_back({p.id, vocab_.by_id[p.id], pos, pos + p.len});
+      if (spans)
+        out.push_back({p.id, std::string(text.substr(pos, p.len)), pos, pos + p.len});
+      else
+        out.push_back({p.id, vocab_.by_id[p.id], pos, pos + p.len});
       pos += p.len;
     }
   }
@@ -152,7 +204,7 @@ class Bpe : public Model {
   static uint64_t key(uint32_t a, uint32_t b) { return (uint64_t(a) << 32) | b; }
 
   void parse_merges(const Json& merges, const std::string& path) {
-    merges_.reserve(merges.size() * 2);
+    merges_.reserve(merges.size());
     size_t prefix_len = prefix_.size();
     for (size_t i = 0; i < merges.size(); ++i) {
       const Json& m = merges[i];
@@ -261,10 +313,10 @@ class Bpe : public Model {
     std::priority_queue<Cand, std::vector<Cand>, std::greater<Cand>> queue(
         std::greater<Cand>(), std::move(heap_storage));
     auto lookup = [&](uint32_t a, uint32_t b, uint32_t& rank, uint32_t& id) {
-      auto it = merges_.find(key(a, b));
-      if (it == merges_.end()) return false;
-      rank = static_cast<uint32_t>(it->second >> 32);
-      id = static_cast<uint32_t>(it->second);
+      const uint64_t* v = merges_.find(key(a, b));
+      if (v == nullptr) return false;
+      rank = static_cast<uint32_t>(*v >> 32);
+      id = static_cast<uint32_t>(*v);
       return true;
     };
     uint32_t rank, id;
@@ -322,10 +374,11 @@ class Bpe : public Model {
 
   float dropout_ = 0.0f;
   Vocab vocab_;
-  std::unordered_map<uint64_t, uint64_t> merges_;  // (a, b) -> rank << 32 | new id
+  MergeTable merges_;
   std::string unk_, prefix_, suffix_;
   bool has_unk_ = false, has_prefix_ = false, has_suffix_ = false;
   bool fuse_unk_ = false, byte_fallback_ = false, ignore_merges_ = false;
+  bool pieces_are_spans_ = false;
   std::array<int64_t, 256> byte_ids_{};
   WordCache cache_;
 };

@@ -59,10 +59,17 @@ class ByteLevelPreTokenizer : public PreTokenizer {
       if (!sp.tokens) byte_level_map(sp.normalized);
   }
 
+ bool plain_gpt2() const { return use_regex_ && !add_prefix_space_; }
+
  private:
   bool add_prefix_space_, use_regex_;
 };
 }  // namespace
+
+bool is_plain_gpt2_byte_level(const PreTokenizer* p) {
+  auto* b = dynamic_cast<const ByteLevelPreTokenizer*>(p);
+  return b != nullptr && b->plain_gpt2();
+}
 
 PreTokenizerPtr make_byte_level_pre_tokenizer(const Json& j, const std::string& path) {
   return std::make_unique<ByteLevelPreTokenizer>(bool_field_or(j, "add_prefix_space", true, path),
