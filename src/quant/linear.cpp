@@ -10,6 +10,7 @@
 #include "hfcpp/core/thread_pool.h"
 #include "hfcpp/quant/quant.h"
 #include "quant/blocks/block_types.h"
+#include "quant/linear_internal.h"
 
 namespace hfcpp::quant {
 
@@ -17,6 +18,8 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   const BlockFormat* f = find_block_format(w.type());
   HFCPP_CHECK(f != nullptr && can_matmul(w.type()), ErrorCode::Unsupported,
               "[quant] linear: weight type {} is not supported", ggml_type_info(w.type()).name);
+  if (detail::use_dequant_gemm(w.type(), m, linear_tile_for(w.type(), core::active_isa()) != nullptr))
+    return detail::linear_dequant_gemm(x, m, w, y);
   const int64_t k = w.cols(), n = w.rows();
   const BlockFormat* act = find_block_format(f->vec_dot_type);
   const size_t act_row_bytes = static_cast<size_t>(ggml_row_bytes(act->type, static_cast<uint64_t>(k)));

@@ -2,6 +2,7 @@
 // dequantize + f32 matmul (the oracle) within NMSE; odd M, K a multiple of the block.
 #include <gtest/gtest.h>
 
+#include "hfcpp/core/thread_pool.h"
 #include "hfcpp/tensor/ops/matmul.h"
 #include "quant/quant_test_util.h"
 #include "temp_path.h"
@@ -85,6 +86,26 @@ TEST(QuantLinear, TiledPrefillMatchesRowByRow) {
         ASSERT_NEAR(all[static_cast<size_t>(i * n + r)], row[static_cast<size_t>(r)], 1e-4)
             << name << " row " << i << " output " << r;
     }
+  }
+}
+
+// Prefill on types without a tile kernel: weight panels are dequantized and multiplied in f32,
+// so with >= 32 activation rows the result is dequantize + f32 matmul up to summation order
+// (much tighter than the Q8-activation bound above), across several panels and threads.
+TEST(QuantLinear, DequantGemmPrefillEqualsF32Matmul) {
+  for (const char* name : {"Q4_K", "Q6_K", "Q5_0", "IQ4_XS", "Q2_K"}) {
+    const GgmlType type = quant::parse_ggml_type(name).value();
+    const int64_t m = 37, n = 301, k = 512;
+    const auto w = make_weight(type, n, k, 6);
+    const Tensor x = random_tensor({m, k}, DType::F32, 12);
+    const Tensor ref = ops::linear(x, w.dequantize());
+    const int saved = core::num_threads();
+    for (int threads : {1, 2}) {
+      core::set_num_threads(threads);
+      const Tensor y = quant::linear(x, w);
+      EXPECT_TRUE(expect_close_impl(y, ref, Tolerance{1e-5, 1e-5}.reduced_over(k))) << name << " threads " << threads;
+    }
+    core::set_num_threads(saved);
   }
 }
 
