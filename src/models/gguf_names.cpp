@@ -22,46 +22,32 @@ std::optional<std::pair<std::string_view, std::string_view>> split_layer_stem(st
   return std::pair{layer, stem.substr(dot + 1)};
 }
 
-std::optional<std::string> gguf_name_of_hf_tensor(std::string_view name) {
+std::optional<std::string> gguf_name_of(std::string_view name, const GgufNameScheme& scheme) {
+  if (name.starts_with(scheme.hf_prefix)) name.remove_prefix(scheme.hf_prefix.size());
   const auto split = split_param_suffix(name);
   if (!split) return std::nullopt;
   const auto [stem, suffix] = *split;
-  for (const auto& [gguf, hf] : kGgufGlobalNames)
-    if (stem == hf) return std::string(gguf) + std::string(suffix);
-  const auto layer_part = split_layer_stem(stem, "model.layers.");
+  for (const auto& [gguf, hf] : scheme.globals)
+    if (stem == hf) return fmt::format("{}{}", gguf, suffix);
+  const auto layer_part = split_layer_stem(stem, scheme.hf_layer_prefix);
   if (!layer_part) return std::nullopt;
   const auto [layer, part] = *layer_part;
-  for (const auto& [gguf, hf] : kGgufLayerNames)
+  for (const auto& [gguf, hf] : scheme.layers)
     if (part == hf) return fmt::format("blk.{}.{}{}", layer, gguf, suffix);
   return std::nullopt;
 }
 
-std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view name) {
-  if (name.starts_with("transformer.")) name.remove_prefix(std::string_view("transformer.").size());
+std::optional<std::string> hf_name_of(std::string_view name, const GgufNameScheme& scheme) {
   const auto split = split_param_suffix(name);
   if (!split) return std::nullopt;
   const auto [stem, suffix] = *split;
-  for (const auto& [hf, gguf] : kGpt2GlobalNames)
-    if (stem == hf) return std::string(gguf) + std::string(suffix);
-  const auto layer_part = split_layer_stem(stem, "h.");
-  if (!layer_part) return std::nullopt;
-  const auto [layer, part] = *layer_part;
-  for (const auto& [hf, gguf] : kGpt2LayerNames)
-    if (part == hf) return fmt::format("blk.{}.{}{}", layer, gguf, suffix);
-  return std::nullopt;
-}
-
-std::optional<std::string> hf_name_of_gpt2_gguf_tensor(std::string_view name) {
-  const auto split = split_param_suffix(name);
-  if (!split) return std::nullopt;
-  const auto [stem, suffix] = *split;
-  for (const auto& [hf, gguf] : kGpt2GlobalNames)
-    if (stem == gguf) return fmt::format("{}{}{}", hf == "lm_head" ? "" : "transformer.", hf, suffix);
+  for (const auto& [gguf, hf] : scheme.globals)
+    if (stem == gguf) return fmt::format("{}{}{}", hf == "lm_head" ? "" : scheme.hf_prefix, hf, suffix);
   const auto layer_part = split_layer_stem(stem, "blk.");
   if (!layer_part) return std::nullopt;
   const auto [layer, part] = *layer_part;
-  for (const auto& [hf, gguf] : kGpt2LayerNames)
-    if (part == gguf) return fmt::format("transformer.h.{}.{}{}", layer, hf, suffix);
+  for (const auto& [gguf, hf] : scheme.layers)
+    if (part == gguf) return fmt::format("{}{}{}.{}{}", scheme.hf_prefix, scheme.hf_layer_prefix, layer, hf, suffix);
   return std::nullopt;
 }
 

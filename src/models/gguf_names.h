@@ -4,6 +4,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,31 +33,46 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kG
     {"output", "lm_head"},
 }};
 
+// GPT2Model's names (gguf-py's TensorNameMap for MODEL_ARCH.GPT2), below "transformer." and
+// "transformer.h.{i}." (lm_head has no prefix).
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kGpt2GlobalNames = {
+    {{"token_embd", "wte"}, {"position_embd", "wpe"}, {"output_norm", "ln_f"}, {"output", "lm_head"}}};
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kGpt2LayerNames = {
+    {{"attn_norm", "ln_1"},
+     {"attn_qkv", "attn.c_attn"},
+     {"attn_output", "attn.c_proj"},
+     {"ffn_norm", "ln_2"},
+     {"ffn_up", "mlp.c_fc"},
+     {"ffn_down", "mlp.c_proj"}}};
+
+// One architecture family's naming: {gguf, hf} tables for whole-model and per-layer tensors, and
+// the prefixes of the Hugging Face names (hf_prefix is optional on input, never on lm_head).
+struct GgufNameScheme {
+  std::string_view hf_prefix;        // "" or "transformer."
+  std::string_view hf_layer_prefix;  // below hf_prefix: "model.layers." or "h."
+  std::span<const std::pair<std::string_view, std::string_view>> globals;
+  std::span<const std::pair<std::string_view, std::string_view>> layers;
+};
+inline constexpr GgufNameScheme kLlamaNameScheme{"", "model.layers.", kGgufGlobalNames, kGgufLayerNames};
+inline constexpr GgufNameScheme kGpt2NameScheme{"transformer.", "h.", kGpt2GlobalNames, kGpt2LayerNames};
+
 // "<stem>.weight" / "<stem>.bias" -> {stem, suffix}; nullopt for other names.
 std::optional<std::pair<std::string_view, std::string_view>> split_param_suffix(std::string_view name);
 // "<prefix><digits>.<part>" -> {digits, part}; nullopt otherwise.
 std::optional<std::pair<std::string_view, std::string_view>> split_layer_stem(std::string_view stem,
                                                                               std::string_view prefix);
 
-// The llama.cpp name of a Hugging Face tensor name of the llama family ("model.layers.3.self_attn
-// .q_proj.weight" -> "blk.3.attn_q.weight"); nullopt for names without an equivalent.
-std::optional<std::string> gguf_name_of_hf_tensor(std::string_view hf_name);
+// Hugging Face name -> llama.cpp name ("model.layers.3.self_attn.q_proj.weight" -> "blk.3.attn_q.weight",
+// "transformer.h.3.attn.c_attn.weight" -> "blk.3.attn_qkv.weight"); nullopt without an equivalent.
+std::optional<std::string> gguf_name_of(std::string_view hf_name, const GgufNameScheme& scheme);
+// llama.cpp name -> Hugging Face name ("output.weight" -> "lm_head.weight"); nullopt when unknown.
+std::optional<std::string> hf_name_of(std::string_view gguf_name, const GgufNameScheme& scheme);
 
-// GPT2Model's names (gguf-py's TensorNameMap for MODEL_ARCH.GPT2) without the "transformer." prefix:
-// "h.{i}.<hf>" <-> "blk.{i}.<gguf>".
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kGpt2GlobalNames = {
-    {{"wte", "token_embd"}, {"wpe", "position_embd"}, {"ln_f", "output_norm"}, {"lm_head", "output"}}};
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kGpt2LayerNames = {
-    {{"ln_1", "attn_norm"},
-     {"attn.c_attn", "attn_qkv"},
-     {"attn.c_proj", "attn_output"},
-     {"ln_2", "ffn_norm"},
-     {"mlp.c_fc", "ffn_up"},
-     {"mlp.c_proj", "ffn_down"}}};
-
-// "transformer.h.3.attn.c_attn.weight" (or without "transformer.") -> "blk.3.attn_qkv.weight".
-std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view hf_name);
-// "blk.3.attn_qkv.weight" -> "transformer.h.3.attn.c_attn.weight"; "output.weight" -> "lm_head.weight".
-std::optional<std::string> hf_name_of_gpt2_gguf_tensor(std::string_view gguf_name);
+inline std::optional<std::string> gguf_name_of_hf_tensor(std::string_view hf_name) {
+  return gguf_name_of(hf_name, kLlamaNameScheme);
+}
+inline std::optional<std::string> gguf_name_of_gpt2_tensor(std::string_view hf_name) {
+  return gguf_name_of(hf_name, kGpt2NameScheme);
+}
 
 }  // namespace hfcpp::models

@@ -99,20 +99,13 @@ const GgufArch& arch_of(const formats::GgufFile& file) {
 }  // namespace
 
 std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name, std::string_view arch) {
-  if (arch == "gpt2") return hf_name_of_gpt2_gguf_tensor(name);
-  const auto split = split_param_suffix(name);
-  if (!split) return std::nullopt;
-  const auto [stem, suffix] = *split;
-  for (const auto& [gguf, hf] : kGgufGlobalNames)
-    if (stem == gguf) return std::string(hf) + std::string(suffix);
-  const auto layer_part = split_layer_stem(stem, "blk.");
-  if (!layer_part) return std::nullopt;
-  const auto [layer, part] = *layer_part;
-  if (const GgufArch* a = find_arch(arch); a != nullptr && a->gemma_norms)
-    if (auto hf = gguf_gemma3::sandwich_norm_name(part)) return fmt::format("model.layers.{}.{}{}", layer, *hf, suffix);
-  for (const auto& [gguf, hf] : kGgufLayerNames)
-    if (part == gguf) return fmt::format("model.layers.{}.{}{}", layer, hf, suffix);
-  return std::nullopt;
+  if (arch == "gpt2") return hf_name_of(name, kGpt2NameScheme);
+  if (const GgufArch* a = find_arch(arch); a != nullptr && a->gemma_norms)  // Gemma 3's extra norms
+    if (const auto split = split_param_suffix(name))
+      if (const auto layer_part = split_layer_stem(split->first, "blk."))
+        if (auto hf = gguf_gemma3::sandwich_norm_name(layer_part->second))
+          return fmt::format("model.layers.{}.{}{}", layer_part->first, *hf, split->second);
+  return hf_name_of(name, kLlamaNameScheme);
 }
 
 ModelConfig config_from_gguf(const formats::GgufFile& file) {
