@@ -11,7 +11,7 @@ Then a memory table for the hfcpp rows: peak RSS against issue 5's bound, weight
 where weights are what hfcpp holds (the .gguf file, mapped, for --dtype quantized; every tensor as
 f32 when dequantized) and the KV cache is f32 K and V for prompt + new tokens of every row.
   .venv/bin/python bench/decoder_bench.py [--threads 2] [--prompt 512] [--new 128] [--batches 1,8]
-      [--skip llama.cpp,torch,f32] [--prefill-chunk 128]
+      [--skip llama.cpp,torch,f32] [--prefill-chunk 128] [--bf16]
 Needs `scripts/setup --reference` (torch, transformers, llama-cpp-python) for those rows.
 """
 import argparse
@@ -75,13 +75,15 @@ def run_llama_cpp(path, args):
             "peak_rss_mb": peak_rss_mb()}
 
 
-def run_torch(path, args, batch):
+def run_torch(path, args, batch, dtype="f32"):
     import torch
     from transformers import AutoModelForCausalLM
     torch.set_num_threads(args.threads)
     t = time.perf_counter()
     model = AutoModelForCausalLM.from_pretrained(os.path.dirname(path), gguf_file=os.path.basename(path),
                                                  torch_dtype=torch.float32).eval()
+    if dtype == "bf16":  # transformers dequantizes a GGUF to f32; the bf16 row casts it as torch_dtype would
+        model = model.to(torch.bfloat16)
     load_s = time.perf_counter() - t
     ids = torch.tensor([prompt_ids(args.prompt, model.config.vocab_size)] * batch)
     prefill_s = 1e30
@@ -98,7 +100,7 @@ def run_torch(path, args, batch):
             past = out.past_key_values
             tok = out.logits[:, -1].argmax(-1, keepdim=True)
         decode_s = time.perf_counter() - t
-    return {"impl": "transformers f32", "batch": batch, "load_s": load_s, "prefill_s": prefill_s,
+    return {"impl": f"transformers {dtype}", "batch": batch, "load_s": load_s, "prefill_s": prefill_s,
             "decode_s": decode_s, "peak_rss_mb": peak_rss_mb()}
 
 
@@ -107,14 +109,16 @@ def run_hfcpp(path, args, batch, dtype):
                           str(args.repeats), str(args.prefill_chunk)],
                          check=True, capture_output=True, text=True).stdout
     r = json.loads(out.strip().splitlines()[-1])
-    r["impl"] = "hfcpp Q4_1 (--dtype quantized)" if dtype == "quantized" else "hfcpp f32 (dequantized, default)"
+    r["impl"] = {"quantized": "hfcpp Q4_1 (--dtype quantized)", "auto": "hfcpp f32 (dequantized, default)",
+                 "bf16": "hfcpp bf16 (--dtype bf16)"}[dtype]
     return r
 
 
 def child(args):
     """One implementation in this process (so its peak RSS is its own); prints one JSON line."""
     path = gguf_path()
-    r = run_llama_cpp(path, args) if args.child == "llama.cpp" else run_torch(path, args, args.child_batch)
+    r = (run_llama_cpp(path, args) if args.child == "llama.cpp"
+         else run_torch(path, args, args.child_batch, "bf16" if args.child == "torch-bf16" else "f32"))
     print(json.dumps(r))
 
 
@@ -153,7 +157,7 @@ def memory_table(path, args, rows):
     for r in rows:
         if not r["impl"].startswith("hfcpp"):
             continue
-        weights = (file_bytes if r["dtype"] == "quantized" else f32_bytes) / MIB
+        weights = {"quantized": file_bytes, "bf16": f32_bytes / 2}.get(r["dtype"], f32_bytes) / MIB
         kv = kv_per_position * (args.prompt + args.new) * r["batch"] / MIB
         bound = (weights + kv) * 1.15
         ok = "yes" if r["peak_rss_mb"] <= bound else f"NO (+{100 * (r['peak_rss_mb'] / bound - 1):.1f}%)"
@@ -185,6 +189,7 @@ def main():
     ap.add_argument("--prefill-chunk", type=int, default=128,
                     help="hfcpp: prompt tokens per forward pass across the batch, as generate() (0: one pass)")
     ap.add_argument("--skip", default="", help="comma-separated: llama.cpp,torch,f32")
+    ap.add_argument("--bf16", action="store_true", help="also hfcpp --dtype bf16 and transformers in bfloat16")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin", "decoder_bench"))
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-batch", type=int, default=1, help=argparse.SUPPRESS)
@@ -211,6 +216,10 @@ def main():
             rows.append(spawn("llama.cpp", 1))
         if "torch" not in skip:
             rows.append(spawn("torch", batch))
+        if args.bf16:
+            rows.append(run_hfcpp(path, args, batch, "bf16"))
+            if "torch" not in skip:
+                rows.append(spawn("torch-bf16", batch))
     load_after = os.getloadavg()
 
     weights = matmul_weight_bytes(path)

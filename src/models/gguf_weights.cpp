@@ -1,12 +1,14 @@
 // GgufWeights::load: a GGUF tensor as the Hugging Face checkpoint holds it. Rows of llama's q/k
 // projections are moved back from llama.cpp's interleaved rotary layout (on the raw bytes, so it
-// works for every type: ggml rows are independent), then block types are dequantized to f32 by
-// quant::dequantize. The file pages of a copied tensor are released (peak RSS: the copies, not
+// works for every type: ggml rows are independent), then block types are dequantized to f32 (or
+// straight to bf16/f16 when that is the dtype asked for) by quant::dequantize. The file pages of a copied tensor are released (peak RSS: the copies, not
 // copies + file).
+#include <algorithm>
 #include <cstring>
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/quant/quant.h"
+#include "hfcpp/tensor/half.h"
 #include "models/gguf_gemma3.h"
 #include "models/gguf_source.h"
 
@@ -28,6 +30,29 @@ void dequantize_blocks(GgmlType type, const std::byte* src, float* dst, uint64_t
               "[models] GGUF tensor '{}' has type {}, which hfcpp cannot dequantize yet", name,
               quant::ggml_type_info(type).name);
   quant::dequantize(type, src, dst, static_cast<int64_t>(n));
+}
+
+// Block types straight to bf16/f16, a few rows at a time: a full-size f32 temporary per tensor
+// left ~56 MB of freed heap behind on SmolLM2-135M (glibc's grown mmap threshold keeps such blocks
+// in the heap), which counted in the peak RSS of `--dtype bf16`.
+Tensor dequantize_to_16bit(GgmlType type, std::span<const std::byte> bytes, uint64_t row_len, uint64_t numel,
+                           const tensor::Shape& shape, DType dtype, const std::string& name) {
+  Tensor t = Tensor::empty(shape, dtype);
+  if (numel == 0) return t;
+  const uint64_t rows = numel / row_len, row_bytes = bytes.size() / rows;
+  const uint64_t chunk_rows = std::max<uint64_t>(1, (uint64_t{1} << 16) / row_len);
+  std::vector<float> buf(static_cast<size_t>(std::min(rows, chunk_rows) * row_len));
+  auto* out = static_cast<uint16_t*>(t.raw_mutable_data());
+  for (uint64_t r0 = 0; r0 < rows; r0 += chunk_rows) {
+    const uint64_t n = std::min(chunk_rows, rows - r0) * row_len;
+    dequantize_blocks(type, bytes.data() + r0 * row_bytes, buf.data(), n, name);
+    uint16_t* dst = out + r0 * row_len;
+    if (dtype == DType::BF16)
+      for (uint64_t i = 0; i < n; ++i) dst[i] = tensor::f32_to_bf16(buf[i]);
+    else
+      for (uint64_t i = 0; i < n; ++i) dst[i] = tensor::f32_to_f16(buf[i]);
+  }
+  return t;
 }
 
 // gguf row h*hd + 2*i + j holds HF row h*hd + j*hd/2 + i (the inverse of LlamaModel.permute).
@@ -94,6 +119,8 @@ Tensor GgufWeights::load(std::string_view hf_name, std::optional<DType> dtype) c
     if (plain) {
       t = Tensor::empty(shape, *plain);
       if (!bytes.empty()) std::memcpy(t.raw_mutable_data(), bytes.data(), bytes.size());
+    } else if ((dtype == DType::BF16 || dtype == DType::F16) && !(shifted_norms_ && gguf_gemma3::is_shifted_norm(hf_name))) {
+      t = dequantize_to_16bit(info.type, bytes, info.ne.empty() ? 1 : info.ne[0], info.numel(), shape, *dtype, name);
     } else {
       t = Tensor::empty(shape, DType::F32);
       dequantize_blocks(info.type, bytes.data(), t.mutable_data<float>(), info.numel(), name);

@@ -2,6 +2,7 @@
 // here the way convert_hf_to_gguf.py does (llama.cpp names, q/k rows permuted, llama.* metadata)
 // must load through load_causal_lm("x.gguf") and give the folder's logits; Q8_0 weights come back
 // within their quantization step; names and config map as transformers maps them.
+#include <cstring>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -164,6 +165,26 @@ TEST(GgufSource, Q8_0WeightsComeBackWithinTheirStep) {
   }
   auto lm = models::load_causal_lm(path);
   EXPECT_EQ(logits_of(*lm).size(), 8u * 96u);
+  fs::remove(path);
+}
+
+// --dtype bf16/f16 on block-quantized tensors dequantizes a few rows at a time straight to the 16-bit
+// type: the bytes must be those of dequantizing to f32 and converting (Tensor::to), unpermuted q/k included.
+TEST(GgufSource, BlockTypesToSixteenBitEqualF32ThenConvert) {
+  const std::string path = convert_tiny_llama(true, true);
+  auto st = formats::SafetensorsFile::open(kTinyLlama + "/model.safetensors");
+  auto f32 = models::WeightSource::open_gguf(path);
+  for (tensor::DType dtype : {tensor::DType::BF16, tensor::DType::F16}) {
+    auto w16 = models::WeightSource::open_gguf(path, dtype);
+    for (const char* name : {"model.layers.0.self_attn.q_proj.weight", "model.layers.1.self_attn.k_proj.weight",
+                             "model.layers.1.mlp.down_proj.weight", "model.embed_tokens.weight"}) {
+      const Tensor want = f32.get(name, st.tensor(name).shape()).to(dtype);
+      const Tensor got = w16.get(name, want.shape());
+      ASSERT_EQ(got.dtype(), dtype) << name;
+      ASSERT_EQ(got.nbytes(), want.nbytes()) << name;
+      EXPECT_EQ(std::memcmp(got.raw_data(), want.raw_data(), want.nbytes()), 0) << name << " " << tensor::dtype_name(dtype);
+    }
+  }
   fs::remove(path);
 }
 
