@@ -208,6 +208,17 @@ void AddedVocabulary::split_with(NormalizedString&& s, const Matcher& m, std::ve
   }
 }
 
+std::vector<AddedVocabulary::Piece> AddedVocabulary::split_raw(std::string_view text) const {
+  if (raw_.empty()) {
+    if (text.empty()) return {};
+    return {{std::nullopt, 0, text.size()}};
+  }
+  std::vector<Piece> out;
+  for (const Found& f : find_matches(text, raw_))
+    if (f.end > f.start) out.push_back({f.id, f.start, f.end});
+  return out;
+}
+
 PreTokenizedString AddedVocabulary::extract_and_normalize(const Normalizer* normalizer,
                                                           std::string_view text) const {
   PreTokenizedString pts(text);

@@ -35,6 +35,17 @@ class AddedVocabulary {
   size_t size() const { return by_content_.size(); }
   const std::unordered_map<uint32_t, AddedToken>& tokens_by_id() const { return by_id_; }
 
+  // A piece of the input: an added token (id set) or the text between them.
+  struct Piece {
+    std::optional<uint32_t> id;
+    size_t start, end;
+  };
+  // The non-empty pieces of `text` split on the tokens matched in the raw text (the first step
+  // of extract_and_normalize), for encode paths that skip NormalizedString.
+  std::vector<Piece> split_raw(std::string_view text) const;
+  // Whether some tokens are matched in the normalized text (normalized: true).
+  bool matches_normalized() const { return !normalized_.empty(); }
+
   // Splits `text` into added-token splits and normalized others (extract_and_normalize).
   PreTokenizedString extract_and_normalize(const Normalizer* normalizer, std::string_view text) const;
 

@@ -137,6 +137,8 @@ std::unique_ptr<Tokenizer::Impl> build_tokenizer_impl(const Json& root, std::str
     impl->padding = parse_padding(optional_field(root, "padding"), "padding");
     impl->added.add_tokens(parse_added_tokens(optional_field(root, "added_tokens")), *impl->model,
                            impl->normalizer.get());
+    impl->bert_fast = BertFastPath::create(impl->normalizer.get(), impl->pre_tokenizer.get(),
+                                           impl->model.get(), impl->added);
     return impl;
   } catch (Error& e) {
     e.with_context(fmt::format("loading {}", source));

@@ -7,7 +7,9 @@
 
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/thread_pool.h"
+#include "tokenizers/bert_fast_path.h"
 #include "tokenizers/byte_level_table.h"
+#include "tokenizers/char_offsets.h"
 #include "tokenizers/pre_tokenizers/byte_level.h"
 #include "tokenizers/tokenizer_impl.h"
 #include "tokenizers/utf8.h"
@@ -23,47 +25,21 @@ void check_utf8(std::string_view text) {
               static_cast<unsigned char>(text[bad]), bad);
 }
 
-// Byte offsets -> char offsets over the original text (BytesToCharOffsetConverter).
-class CharOffsets {
- public:
-  explicit CharOffsets(std::string_view text) : size_(text.size()) {
-    ascii_ = std::all_of(text.begin(), text.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; });
-    if (ascii_) return;  // char index = byte index
-    map_.resize(text.size());
-    size_t c = 0;
-    for (size_t i = 0; i < text.size();) {
-      size_t n = utf8::char_len(static_cast<unsigned char>(text[i]));
-      for (size_t k = 0; k < n && i + k < text.size(); ++k) map_[i + k] = static_cast<uint32_t>(c);
-      i += n;
-      ++c;
-    }
-  }
-  Offsets convert(size_t s, size_t e) const {
-    if (s >= size_) return {s, e};
-    size_t start = char_at(s);
-    if (e < size_) return {start, char_at(e)};
-    size_t last = (e >= 1 && e - 1 < size_) ? char_at(e - 1) : start + 1;
-    return {start, last + 1};
-  }
-
- private:
-  size_t char_at(size_t byte) const { return ascii_ ? byte : map_[byte]; }
-  size_t size_;
-  bool ascii_ = false;
-  std::vector<uint32_t> map_;
-};
 }  // namespace
 
-// GPT-2's pipeline (no normalizer, ByteLevel split + byte map, no early truncation) over
-// string views: each regex word is byte-mapped into a reused buffer and tokenized directly,
-// with per-byte original positions standing in for the NormalizedString alignments.
+// GPT-2's pipeline (no normalizer, ByteLevel split + byte map) over string views: each regex
+// word is byte-mapped into a reused buffer and tokenized directly, with per-byte original
+// positions standing in for the NormalizedString alignments. Truncation's early stop is
+// applied to the whole result (apply_early_stop).
 Encoding Tokenizer::Impl::encode_byte_level_words(std::string_view text, PreTokenizedString& pts,
-                                                  uint32_t type_id) const {
+                                                  uint32_t type_id, const std::optional<EarlyStop>& stop) const {
   const auto& table = byte_level_table();
   thread_local std::vector<ByteRange> ranges;
   thread_local std::string mapped;
   thread_local std::vector<uint32_t> char_start, char_end;  // per mapped byte, within the word
   thread_local std::vector<Token> toks;
+  thread_local std::vector<uint8_t> added_words;
+  added_words.clear();
   Encoding enc;
   enc.ids.reserve(text.size() / 3 + 4);
   enc.tokens.reserve(text.size() / 3 + 4);
@@ -123,6 +99,7 @@ Encoding Tokenizer::Impl::encode_byte_level_words(std::string_view text, PreToke
         emit(t.id, std::move(t.value), shift + t.start, shift + t.end);
     }
     ++word;
+    added_words.push_back(0);
   };
   for (Split& sp : pts.splits()) {
     const NormalizedString& ns = sp.normalized;
@@ -136,6 +113,7 @@ Encoding Tokenizer::Impl::encode_byte_level_words(std::string_view text, PreToke
         emit(t.id, std::move(t.value), s, e);
       }
       ++word;
+      added_words.push_back(1);
       continue;
     }
     std::string_view v = ns.get();
@@ -152,22 +130,28 @@ Encoding Tokenizer::Impl::encode_byte_level_words(std::string_view text, PreToke
   enc.type_ids.assign(enc.ids.size(), type_id);
   enc.special_tokens_mask.assign(enc.ids.size(), 0);
   enc.attention_mask.assign(enc.ids.size(), 1);
+  if (stop) apply_early_stop(enc, added_words, *stop);
   return enc;
 }
 
 Encoding Tokenizer::Impl::encode_single(std::string_view text, uint32_t type_id) const {
-  PreTokenizedString pts = added.extract_and_normalize(normalizer.get(), text);
-  if (!normalizer && !truncation && is_plain_gpt2_byte_level(pre_tokenizer.get()))
-    return encode_byte_level_words(text, pts, type_id);
-  if (pre_tokenizer) pre_tokenizer->pre_tokenize(pts);
-
-  std::vector<Split>& splits = pts.splits();
   std::optional<size_t> limit;
   // Early stop only without stride: strided truncation needs every token for its overflowing
   // windows (question-answering's doc_stride).
   if (truncation && truncation->stride == 0 &&
       (truncation->strategy != TruncationStrategy::OnlySecond || type_id != 0))
     limit = truncation->max_length;
+  std::optional<EarlyStop> stop;
+  if (limit) stop = EarlyStop{*limit, truncation->from_left};
+  if (bert_fast && fast_paths) {
+    if (auto enc = bert_fast->encode(text, type_id, stop)) return std::move(*enc);
+  }
+  PreTokenizedString pts = added.extract_and_normalize(normalizer.get(), text);
+  if (!normalizer && fast_paths && is_plain_gpt2_byte_level(pre_tokenizer.get()))
+    return encode_byte_level_words(text, pts, type_id, stop);
+  if (pre_tokenizer) pre_tokenizer->pre_tokenize(pts);
+
+  std::vector<Split>& splits = pts.splits();
   auto tokenize = [&](Split& sp) {
     std::vector<Token> toks;
     model->tokenize(sp.normalized.get(), toks);
@@ -416,5 +400,6 @@ const std::optional<TruncationParams>& Tokenizer::truncation() const { return im
 const std::optional<PaddingParams>& Tokenizer::padding() const { return impl_->padding; }
 void Tokenizer::set_truncation(std::optional<TruncationParams> p) { impl_->truncation = std::move(p); }
 void Tokenizer::set_padding(std::optional<PaddingParams> p) { impl_->padding = std::move(p); }
+void Tokenizer::set_fast_paths(bool enabled) { impl_->fast_paths = enabled; }
 
 }  // namespace hfcpp::tokenizers

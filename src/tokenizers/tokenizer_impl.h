@@ -5,6 +5,7 @@
 
 #include "hfcpp/tokenizers/tokenizer.h"
 #include "tokenizers/added_vocabulary.h"
+#include "tokenizers/bert_fast_path.h"
 #include "tokenizers/registry.h"
 
 namespace hfcpp::tokenizers {
@@ -18,10 +19,13 @@ struct Tokenizer::Impl {
   AddedVocabulary added;
   std::optional<TruncationParams> truncation;
   std::optional<PaddingParams> padding;
+  std::unique_ptr<BertFastPath> bert_fast;  // set when the pipeline is BERT's (see bert_fast_path.h)
+  bool fast_paths = true;                   // false: always the general path (for differential tests)
 
   Encoding encode_single(std::string_view text, uint32_t type_id) const;
   // encode_single's path for GPT-2-style ByteLevel pipelines (see tokenizer.cpp).
-  Encoding encode_byte_level_words(std::string_view text, PreTokenizedString& pts, uint32_t type_id) const;
+  Encoding encode_byte_level_words(std::string_view text, PreTokenizedString& pts, uint32_t type_id,
+                                   const std::optional<EarlyStop>& stop) const;
   Encoding post_process(Encoding enc, std::optional<Encoding> pair, bool add_special) const;
 };
 

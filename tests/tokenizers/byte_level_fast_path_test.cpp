@@ -1,8 +1,9 @@
 // encode's string-view path for GPT-2-style ByteLevel pipelines (Tokenizer::Impl::
-// encode_byte_level_words) against the general NormalizedString path, which a truncation
-// setting forces: ids, tokens, offsets and word ids must agree on the shared corpus and on
-// edge cases (several scripts, combining marks, whitespace runs, contractions, CRLF, added
-// tokens). The general path itself is checked against the reference by the golden tests.
+// encode_byte_level_words) against the general NormalizedString path (set_fast_paths(false)):
+// ids, tokens, offsets and word ids must agree on the shared corpus and on edge cases (several
+// scripts, combining marks, whitespace runs, contractions, CRLF, added tokens), also under
+// truncation (early stop, overflowing) and padding. The general path itself is checked
+// against the reference by the golden tests.
 #include <fstream>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ void expect_same(const Encoding& fast, const Encoding& general, const std::strin
   EXPECT_EQ(fast.word_ids, general.word_ids) << what;
   EXPECT_EQ(fast.type_ids, general.type_ids) << what;
   EXPECT_EQ(fast.special_tokens_mask, general.special_tokens_mask) << what;
+  EXPECT_EQ(fast.attention_mask, general.attention_mask) << what;
+  ASSERT_EQ(fast.overflowing.size(), general.overflowing.size()) << what;
+  for (size_t i = 0; i < fast.overflowing.size(); ++i) expect_same(fast.overflowing[i], general.overflowing[i], what);
 }
 
 class ByteLevelFastPath : public ::testing::TestWithParam<std::string> {};
@@ -66,9 +70,8 @@ TEST_P(ByteLevelFastPath, MatchesGeneralPath) {
   fast.set_padding(std::nullopt);
   Tokenizer general = Tokenizer::load(kData + "/" + GetParam());
   general.set_padding(std::nullopt);
-  TruncationParams never;  // long enough never to cut, but it takes the general path
-  never.max_length = size_t{1} << 30;
-  general.set_truncation(never);
+  general.set_truncation(std::nullopt);
+  general.set_fast_paths(false);
   std::vector<std::string> texts = test_texts();
   ASSERT_GT(texts.size(), 100u);
   for (const std::string& t : texts) {
@@ -77,6 +80,20 @@ TEST_P(ByteLevelFastPath, MatchesGeneralPath) {
   }
   expect_same(fast.encode_pair(texts[3], texts[6], true), general.encode_pair(texts[3], texts[6], true),
               "pair");
+  for (size_t max_length : {5, 12}) {
+    for (bool from_left : {false, true}) {
+      TruncationParams p;
+      p.max_length = max_length;
+      p.from_left = from_left;
+      fast.set_truncation(p);
+      general.set_truncation(p);
+      for (size_t i = 0; i < 40; ++i) {
+        expect_same(fast.encode(texts[i], true), general.encode(texts[i], true), "truncated " + texts[i]);
+        expect_same(fast.encode_pair(texts[i], texts[i + 1], true),
+                    general.encode_pair(texts[i], texts[i + 1], true), "truncated pair " + texts[i]);
+      }
+    }
+  }
   // Invalid UTF-8 is refused the same way on both paths.
   EXPECT_THROW((void)fast.encode("ab\xFF" "cd", false), hfcpp::Error);
   EXPECT_THROW((void)general.encode("ab\xFF" "cd", false), hfcpp::Error);

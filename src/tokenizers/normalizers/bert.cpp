@@ -2,6 +2,7 @@
 // lowercase, in the reference's order.
 #include <array>
 
+#include "tokenizers/bert_fast_path.h"
 #include "tokenizers/normalizers/unicode_forms.h"
 #include "tokenizers/registry.h"
 #include "tokenizers/utf8.h"
@@ -115,8 +116,17 @@ class BertNormalizer : public Normalizer {
     return maps;
   }();
   bool clean_, chinese_, strip_, lower_;
+
+ public:
+  BertNormalizerFlags flags() const { return {clean_, chinese_, strip_, lower_}; }
 };
 }  // namespace
+
+std::optional<BertNormalizerFlags> bert_normalizer_flags(const Normalizer* n) {
+  auto* b = dynamic_cast<const BertNormalizer*>(n);
+  if (!b) return std::nullopt;
+  return b->flags();
+}
 
 NormalizerPtr make_bert_normalizer(const Json& j, const std::string& path) {
   bool lower = bool_field_or(j, "lowercase", true, path);

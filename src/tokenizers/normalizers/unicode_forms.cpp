@@ -194,6 +194,8 @@ class UnicodeNormalizer : public Normalizer {
 };
 }  // namespace
 
+uint8_t canonical_combining_class(char32_t c) { return ccc(c); }
+
 void unicode_normalize(NormalizedString& s, bool compat, bool compose) {
   const std::string& text = s.get();
   bool ascii = std::all_of(text.begin(), text.end(),

@@ -10,6 +10,9 @@
 
 namespace hfcpp::tokenizers {
 
+// The canonical combining class as the reference's Unicode 9.0 data has it (0: starter).
+uint8_t canonical_combining_class(char32_t c);
+
 // Computes the change list for `text` and applies it; no-op for pure ASCII text.
 void unicode_normalize(NormalizedString& s, bool compat, bool compose);
 

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "hfcpp/core/error.h"
+#include "tokenizers/bert_fast_path.h"
 #include "tokenizers/regex.h"
 #include "tokenizers/registry.h"
 #include "tokenizers/utf8.h"
@@ -164,6 +165,18 @@ class PreTokenizerSequence : public PreTokenizer {
   std::vector<PreTokenizerPtr> items_;
 };
 }  // namespace
+
+bool is_bert_pre_tokenizer(const PreTokenizer* p) { return dynamic_cast<const BertPreTokenizer*>(p) != nullptr; }
+
+BertCharKind bert_pre_tokenizer_kind(char32_t c) {
+  if (c < 0x80) {  // BertPreTokenizer's ASCII table
+    if (c == ' ' || (c >= 0x09 && c <= 0x0D)) return BertCharKind::Space;
+    bool punct = (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+    return punct ? BertCharKind::Punct : BertCharKind::Word;
+  }
+  if (is_ws(c)) return BertCharKind::Space;
+  return is_bert_punctuation(c) ? BertCharKind::Punct : BertCharKind::Word;
+}
 
 PreTokenizerPtr make_whitespace(const Json&, const std::string&) {
   return std::make_unique<WhitespacePreTokenizer>();
