@@ -12,6 +12,17 @@
 
 namespace hfcpp::convert {
 
+// Which set_vocab a model class uses when the folder has a SentencePiece tokenizer.model.
+enum class VocabRule {
+  Llama,    // LlamaModel: tokenizer.model, else tokenizer.json (llama-hf or gpt2 style)
+  Gemma,    // GemmaModel: tokenizer.model; then eot = 107 and add_space_prefix false
+  Gemma2,   // Gemma2Model: tokenizer.model; then add_space_prefix false
+  Gemma3,   // Gemma3Model: tokenizer.model (add_space_prefix false), else tokenizer.json (gpt2)
+  Qwen2,    // Qwen2Model (and Qwen3Model): tokenizer.model, else tokenizer.json (gpt2)
+  Phi3,     // Phi3MiniModel: its own tokenizer.model reading, or gpt2 for a GPT2Tokenizer
+  Default,  // TextModel: tokenizer.json (gpt2 style)
+};
+
 // How convert_hf_to_gguf.py treats one transformers model type (its TextModel subclass).
 struct ArchSpec {
   std::string_view model_type;  // config.json model_type
@@ -19,13 +30,15 @@ struct ArchSpec {
   bool permute_qk = false;      // LlamaModel.permute on q/k rows (llama.cpp's rope layout)
   bool llama_keys = false;      // LlamaModel: <arch>.vocab_size, rope.dimension_count, add_space_prefix
   bool gpt2 = false;            // GPT2Model: its own hyperparameter keys, Conv1D weights transposed
+  VocabRule vocab = VocabRule::Default;
 };
 const ArchSpec* find_arch(std::string_view model_type);
 
 // general.* (up to size_label) then the <arch>.* hyperparameters and general.file_type, in the
 // reference's order (ModelBase.prepare_metadata -> TextModel.set_gguf_parameters).
+// general.sampling.* come from the folder's generation_config.json (gguf-py's Metadata.load).
 void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& config,
-                          const std::string& name, uint64_t n_params, OutType outtype);
+                          const std::string& folder, const std::string& name, uint64_t n_params, OutType outtype);
 
 // rope_parameters or rope_scaling, with rope_theta and rope_type filled in (TextModel.__init__).
 core::Json rope_parameters(const core::Json& config);
@@ -41,5 +54,18 @@ std::string size_label(uint64_t n_params);
 // tokenizer.ggml.* from tokenizer.json / tokenizer_config.json / config.json (TextModel.set_vocab).
 void write_vocab_metadata(formats::GgufWriter& w, const ArchSpec& arch, const std::string& folder,
                           const core::Json& config);
+
+// gguf-py's SpecialVocab (no merges) added to w: special token ids below n_vocab, add_*_token
+// flags, chat template.
+void write_special_vocab(formats::GgufWriter& w, const std::string& folder, std::optional<size_t> n_vocab);
+
+// tokenizer.ggml.* from tokenizer.model (TextModel._set_vocab_sentencepiece, or Phi3MiniModel's
+// variant of it when phi3 is set), plus the SpecialVocab.
+void write_sentencepiece_vocab(formats::GgufWriter& w, const std::string& folder, const core::Json& config, bool phi3);
+
+// The JSON in path, or nullopt when there is no such file.
+std::optional<core::Json> read_optional_json_file(const std::string& path);
+// TextModel.does_token_look_special.
+bool does_token_look_special(const std::string& token);
 
 }  // namespace hfcpp::convert

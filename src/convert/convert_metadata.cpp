@@ -1,6 +1,8 @@
 // general.* and <arch>.* keys as convert_hf_to_gguf.py writes them for the supported decoders.
 #include <cctype>
 #include <cmath>
+#include <climits>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -49,6 +51,70 @@ void write_gpt2_parameters(formats::GgufWriter& w, const core::Json& c, const st
   w.set(p + "attention.layer_norm_epsilon",
         GgufValue::f32(as_f32(required({"layer_norm_epsilon"}), "layer_norm_epsilon")));
   w.set("general.file_type", GgufValue::u32(static_cast<uint32_t>(outtype)));
+}
+
+// general.sampling.* from generation_config.json, as gguf-py's Metadata.load reads it and
+// set_gguf_meta_model writes it (before general.name). A file that is not valid JSON is ignored
+// there, so it is here.
+void write_sampling_metadata(formats::GgufWriter& w, const std::string& folder) {
+  const std::string path = (std::filesystem::path(folder) / "generation_config.json").string();
+  std::optional<core::Json> gen;
+  try {
+    gen = read_optional_json_file(path);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::Format) throw;
+  }
+  if (!gen || !gen->is_object()) return;
+  enum Kind { kString, kInt32, kFloat32 };
+  struct Key {
+    const char* gguf;
+    std::initializer_list<const char*> hf;  // the first present one counts
+    Kind kind;
+  };
+  static const Key kKeys[] = {
+      {"sequence", {"sequence"}, kString},
+      {"top_k", {"top_k"}, kInt32},
+      {"top_p", {"top_p"}, kFloat32},
+      {"min_p", {"min_p"}, kFloat32},
+      {"xtc_probability", {"xtc_probability"}, kFloat32},
+      {"xtc_threshold", {"xtc_threshold"}, kFloat32},
+      {"temp", {"temperature"}, kFloat32},
+      {"penalty_last_n", {"penalty_last_n"}, kInt32},
+      {"penalty_repeat", {"penalty_repeat", "repetition_penalty"}, kFloat32},
+      {"mirostat", {"mirostat"}, kInt32},
+      {"mirostat_tau", {"mirostat_tau"}, kFloat32},
+      {"mirostat_eta", {"mirostat_eta"}, kFloat32},
+  };
+  for (const Key& k : kKeys) {
+    const core::Json* v = nullptr;
+    const char* hf_key = nullptr;
+    for (const char* h : k.hf)
+      if (gen->contains(h)) {
+        v = &(*gen)[h];
+        hf_key = h;
+        break;
+      }
+    if (v == nullptr || v->is_null()) continue;  // dict.get: a null value is not written
+    const std::string key = std::string("general.sampling.") + k.gguf;
+    switch (k.kind) {
+      case kString:
+        HFCPP_CHECK(v->is_string(), ErrorCode::Format, "[convert] generation_config.json '{}' is {}, expected a string",
+                    hf_key, v->dump());
+        w.set(key, GgufValue::string(v->get<std::string>()));
+        break;
+      case kInt32:
+        HFCPP_CHECK(v->is_number_integer() && v->get<int64_t>() >= INT32_MIN && v->get<int64_t>() <= INT32_MAX,
+                    ErrorCode::Format, "[convert] generation_config.json '{}' is {}, expected a 32-bit integer", hf_key,
+                    v->dump());
+        w.set(key, GgufValue::i32(static_cast<int32_t>(v->get<int64_t>())));
+        break;
+      case kFloat32:
+        HFCPP_CHECK(v->is_number(), ErrorCode::Format, "[convert] generation_config.json '{}' is {}, expected a number",
+                    hf_key, v->dump());
+        w.set(key, GgufValue::f32(static_cast<float>(v->get<double>())));
+        break;
+    }
+  }
 }
 
 }  // namespace
@@ -161,11 +227,12 @@ std::string size_label(uint64_t n_params) {
   return fmt::format("{:.{}f}{}", scaled, fix, suffix);
 }
 
-void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& c, const std::string& name,
-                          uint64_t n_params, OutType outtype) {
+void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& c, const std::string& folder,
+                          const std::string& name, uint64_t n_params, OutType outtype) {
   const std::string p = std::string(arch.gguf_arch) + ".";
   w.set("general.architecture", GgufValue::string(std::string(arch.gguf_arch)));
   w.set("general.type", GgufValue::string("model"));
+  write_sampling_metadata(w, folder);
   w.set("general.name", GgufValue::string(name));
   if (n_params > 0) w.set("general.size_label", GgufValue::string(size_label(n_params)));
 

@@ -60,13 +60,19 @@ core::Json read_json_file(const fs::path& path) {
   return core::parse_json(ss.str(), path.string());
 }
 
-std::optional<core::Json> read_optional_json(const fs::path& path) {
+std::optional<core::Json> read_optional_json(const fs::path& path) { return read_optional_json_file(path.string()); }
+
+bool looks_special(const std::string& t) { return does_token_look_special(t); }
+
+}  // namespace
+
+std::optional<core::Json> read_optional_json_file(const std::string& path) {
   if (!fs::is_regular_file(path)) return std::nullopt;
   return read_json_file(path);
 }
 
 // TextModel.does_token_look_special
-bool looks_special(const std::string& t) {
+bool does_token_look_special(const std::string& t) {
   auto wraps = [&](std::string_view a, std::string_view b) {
     return t.size() >= a.size() + b.size() && t.compare(0, a.size(), a) == 0 &&
            t.compare(t.size() - b.size(), b.size(), b) == 0;
@@ -74,6 +80,8 @@ bool looks_special(const std::string& t) {
   return t == "<pad>" || t == "<mask>" || t == "<2mass>" || t == "[@BOS@]" || wraps("<|", "|>") ||
          wraps("<\xef\xbd\x9c", "\xef\xbd\x9c>") || wraps("<unused", ">");
 }
+
+namespace {
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
   for (size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += to.size()) s.replace(pos, from.size(), to);
@@ -465,22 +473,82 @@ void write_llama_hf_vocab(formats::GgufWriter& w, const fs::path& folder, const 
   SpecialVocab(folder, false, tokens.size()).add_to_gguf(w);
 }
 
+// The end of LlamaModel.set_vocab, whichever vocabulary it wrote: CodeLlama (vocab_size 32016)
+// gets eot 32010 (a second SpecialVocab, where config.json's eot_token_id wins; its prefix/suffix/
+// middle ids have no writer there), small Granite models (49152) add_bos_token false.
+void write_llama_vocab_extras(formats::GgufWriter& w, const core::Json& config) {
+  const core::Json vocab = config.value("vocab_size", core::Json(int64_t{32000}));
+  if (!vocab.is_number_integer()) return;
+  if (vocab.get<int64_t>() == 32016) {
+    const core::Json eot = config.value("eot_token_id", core::Json(int64_t{32010}));
+    if (eot.is_number_integer() && eot.get<int64_t>() >= 0)
+      w.set("tokenizer.ggml.eot_token_id", GgufValue::u32(static_cast<uint32_t>(eot.get<int64_t>())));
+  } else if (vocab.get<int64_t>() == 49152) {
+    w.set("tokenizer.ggml.add_bos_token", GgufValue::boolean(false));
+  }
+}
+
 }  // namespace
+
+void write_special_vocab(formats::GgufWriter& w, const std::string& folder, std::optional<size_t> n_vocab) {
+  SpecialVocab(fs::path(folder), false, n_vocab).add_to_gguf(w);
+}
 
 void write_vocab_metadata(formats::GgufWriter& w, const ArchSpec& arch, const std::string& folder_path,
                           const core::Json& config) {
   const fs::path folder(folder_path);
-  HFCPP_CHECK(!fs::exists(folder / "tokenizer.model"), ErrorCode::Unsupported,
-              "[convert] '{}' has a SentencePiece tokenizer.model, which convert_hf_to_gguf.py reads for scores; "
-              "hfcpp convert reads tokenizer.json only (remove tokenizer.model to convert from tokenizer.json)",
-              folder.string());
-  HFCPP_CHECK(fs::is_regular_file(folder / "tokenizer.json"), ErrorCode::NotFound,
-              "[convert] '{}' has no tokenizer.json", folder.string());
-  const core::Json tokenizer = read_json_file(folder / "tokenizer.json");
-  if (arch.llama_keys) {
+  const bool has_spm = fs::is_regular_file(folder / "tokenizer.model");
+  if (arch.llama_keys)
     if (auto tc = read_optional_json(folder / "tokenizer_config.json");
         tc && tc->contains("add_prefix_space") && (*tc)["add_prefix_space"].is_boolean())
       w.set("tokenizer.ggml.add_space_prefix", GgufValue::boolean((*tc)["add_prefix_space"].get<bool>()));
+  switch (arch.vocab) {
+    case VocabRule::Llama:
+      if (has_spm) {
+        write_sentencepiece_vocab(w, folder_path, config, false);
+        return write_llama_vocab_extras(w, config);
+      }
+      break;
+    case VocabRule::Qwen2:
+      if (has_spm) return write_sentencepiece_vocab(w, folder_path, config, false);
+      break;
+    case VocabRule::Gemma:
+    case VocabRule::Gemma2:
+      HFCPP_CHECK(has_spm, ErrorCode::NotFound, "[convert] '{}' has no tokenizer.model, which {} conversion reads",
+                  folder.string(), arch.model_type);
+      write_sentencepiece_vocab(w, folder_path, config, false);
+      if (arch.vocab == VocabRule::Gemma) {
+        // GemmaModel's second SpecialVocab: CodeGemma's eot id, unless config.json names one.
+        const core::Json eot = config.value("eot_token_id", core::Json(int64_t{107}));
+        if (eot.is_number_integer() && eot.get<int64_t>() >= 0)
+          w.set("tokenizer.ggml.eot_token_id", GgufValue::u32(static_cast<uint32_t>(eot.get<int64_t>())));
+      }
+      w.set("tokenizer.ggml.add_space_prefix", GgufValue::boolean(false));
+      return;
+    case VocabRule::Gemma3:
+      if (has_spm) {
+        write_sentencepiece_vocab(w, folder_path, config, false);
+        w.set("tokenizer.ggml.add_space_prefix", GgufValue::boolean(false));
+        return;
+      }
+      break;
+    case VocabRule::Phi3: {
+      const auto tc = read_optional_json(folder / "tokenizer_config.json");
+      const bool gpt2_class = tc && tc->contains("tokenizer_class") && (*tc)["tokenizer_class"].is_string() &&
+                              (*tc)["tokenizer_class"].get<std::string>() == "GPT2Tokenizer";
+      if (!gpt2_class) {
+        HFCPP_CHECK(has_spm, ErrorCode::NotFound, "[convert] '{}' has no tokenizer.model, which phi3 conversion reads",
+                    folder.string());
+        return write_sentencepiece_vocab(w, folder_path, config, true);
+      }
+      break;
+    }
+    case VocabRule::Default: break;
+  }
+  HFCPP_CHECK(fs::is_regular_file(folder / "tokenizer.json"), ErrorCode::NotFound,
+              "[convert] '{}' has no tokenizer.json", folder.string());
+  const core::Json tokenizer = read_json_file(folder / "tokenizer.json");
+  if (arch.vocab == VocabRule::Llama) {
     // LlamaHfVocab takes BPE tokenizer.json files with byte fallback and a Sequence decoder
     // (SentencePiece converted); Llama 3 style byte-level BPE goes the gpt2 way.
     const core::Json& model = tokenizer.at("model");
@@ -491,13 +559,14 @@ void write_vocab_metadata(formats::GgufWriter& w, const ArchSpec& arch, const st
     const bool is_llama3 = bpe && model.value("ignore_merges", false) && !model.value("byte_fallback", true);
     if (!is_llama3 && bpe && byte_fallback && seq_decoder) {
       write_llama_hf_vocab(w, folder, tokenizer);
-      return;
+      return write_llama_vocab_extras(w, config);
     }
   }
   HFCPP_CHECK(tokenizer.at("model").value("type", std::string()) == "BPE", ErrorCode::Unsupported,
               "[convert] tokenizer.json model type '{}' cannot be converted: expected BPE",
               tokenizer.at("model").value("type", std::string()));
   write_gpt2_vocab(w, folder, tokenizer, config);
+  if (arch.vocab == VocabRule::Llama) write_llama_vocab_extras(w, config);
 }
 
 }  // namespace hfcpp::convert

@@ -29,10 +29,10 @@ namespace fs = std::filesystem;
 
 // The architectures convert_hf_to_gguf.py maps through LlamaModel / Qwen2Model / Qwen3Model.
 constexpr ArchSpec kArchs[] = {
-    {"llama", "llama", true, true},
-    {"mistral", "llama", true, true},  // MistralForCausalLM is LlamaModel there
-    {"qwen2", "qwen2", false, false},
-    {"qwen3", "qwen3", false, false},
+    {"llama", "llama", true, true, false, VocabRule::Llama},
+    {"mistral", "llama", true, true, false, VocabRule::Llama},  // MistralForCausalLM is LlamaModel there
+    {"qwen2", "qwen2", false, false, false, VocabRule::Qwen2},
+    {"qwen3", "qwen3", false, false, false, VocabRule::Qwen2},
     {"gpt2", "gpt2", false, false, true},
 };
 
@@ -205,7 +205,7 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
   formats::GgufWriter w;
   const std::string name =
       !o.model_name.empty() ? o.model_name : title_from_folder_name(fs::path(report.folder).filename().string());
-  write_model_metadata(w, *arch, config, name, report.n_params, o.outtype);
+  write_model_metadata(w, *arch, config, report.folder, name, report.n_params, o.outtype);
   write_vocab_metadata(w, *arch, report.folder, config);
   for (const auto& t : plan) {
     w.add_tensor_info(t.name, t.type, t.shape);
