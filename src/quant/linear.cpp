@@ -20,6 +20,11 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
               "[quant] linear: weight type {} is not supported", ggml_type_info(w.type()).name);
   if (detail::use_dequant_gemm(w.type(), m, linear_tile_for(w.type(), core::active_isa()) != nullptr))
     return detail::linear_dequant_gemm(x, m, w, y);
+  if (m > 0 && m < kTileActs) {  // decode: balanced chunks, no allocation (linear_group.cpp)
+    const QuantizedTensor* ws[] = {&w};
+    float* ys[] = {y};
+    return linear_group_f32(x, m, ws, ys);
+  }
   const int64_t k = w.cols(), n = w.rows();
   const BlockFormat* act = find_block_format(f->vec_dot_type);
   const size_t act_row_bytes = static_cast<size_t>(ggml_row_bytes(act->type, static_cast<uint64_t>(k)));

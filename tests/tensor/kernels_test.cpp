@@ -150,6 +150,20 @@ TEST(KernelTables, IsaSwitchSelectsTheTable) {
   EXPECT_STREQ(tensor::cpu::kernels().name, "scalar");
 }
 
+// Decode attention's V sum: bit-equal to one axpy per row of the same ISA (rows of weight 0 skipped).
+TEST_P(KernelTest, AxpyRowsEqualsOneAxpyPerRow) {
+  for (int64_t n : {int64_t{13}, int64_t{64}, int64_t{72}, int64_t{200}}) {
+    const int64_t rows = 11, stride = n + 3;
+    auto w = randv(rows, 5), x = randv(rows * stride, 6), y0 = randv(n, 7);
+    w[2] = w[7] = 0.0f;
+    std::vector<float> got = y0, want = y0;
+    k().axpy_rows(w.data(), x.data(), stride, got.data(), rows, n);
+    for (int64_t t = 0; t < rows; ++t)
+      if (w[t] != 0.0f) k().axpy(w[t], x.data() + t * stride, want.data(), n);
+    EXPECT_EQ(got, want) << "n=" << n;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AllIsas, KernelTest, ::testing::ValuesIn(core::supported_isas()),
                          [](const auto& info) { return std::string(core::isa_name(info.param)); });
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "hfcpp/core/cpu_features.h"
@@ -82,5 +83,11 @@ tensor::Tensor linear(const tensor::Tensor& x, const QuantizedTensor& w, const t
 
 // The same on raw pointers: x row-major [m, k] f32, y row-major [m, n] f32.
 void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y);
+
+// linear_f32 for several weights that read the same x (q/k/v, gate/up): y[j] = x @ w[j]^T. With
+// fewer rows than a prefill tile (decode) and one type and width for all, it is one pool dispatch
+// over their rows with x quantized once; else one linear_f32 each. Bit-identical to those calls.
+void linear_group_f32(const float* x, int64_t m, std::span<const QuantizedTensor* const> ws,
+                      std::span<float* const> ys);
 
 }  // namespace hfcpp::quant

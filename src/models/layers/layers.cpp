@@ -55,6 +55,42 @@ Tensor Linear::operator()(const Tensor& x) const {
   return y;
 }
 
+std::vector<Tensor> linear_group(std::span<const Linear* const> linears, const Tensor& x) {
+  std::vector<Tensor> out;
+  bool fusable = linears.size() > 1;
+  for (const Linear* l : linears) fusable = fusable && l->quantized.tensor.defined() && l->quantized.tensor.cols() == x.size(-1);
+  if (!fusable) {
+    for (const Linear* l : linears) out.push_back((*l)(x));
+    return out;
+  }
+  if (LinearObserver* observer = current_linear_observer()) [[unlikely]]
+    for (const Linear* l : linears) observer->on_linear_input(l->name, x);
+  const Tensor x32 = x.to(tensor::DType::F32).contiguous();
+  const int64_t m = x32.numel() / std::max<int64_t>(x.size(-1), 1);
+  std::vector<const quant::QuantizedTensor*> ws;
+  std::vector<float*> ys;
+  for (const Linear* l : linears) {
+    tensor::Shape shape = x.shape();
+    shape.back() = l->quantized.tensor.rows();
+    out.push_back(Tensor::empty(shape, tensor::DType::F32));
+    ws.push_back(&l->quantized.tensor);
+    ys.push_back(out.back().mutable_data<float>());
+  }
+  if (m > 0) quant::linear_group_f32(x32.data<float>(), m, ws, ys);
+  for (size_t j = 0; j < linears.size(); ++j) {
+    const Linear& l = *linears[j];
+    const int64_t n = l.quantized.tensor.rows();
+    if (l.quantized.interleaved_heads != 0) {
+      uninterleave_rows(ys[j], m, n, l.quantized.interleaved_heads, l.bias);
+    } else if (l.bias.defined()) {  // as quant::linear adds it
+      const std::vector<float> b = l.bias.to_float_vector();
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t r = 0; r < n; ++r) ys[j][i * n + r] += b[static_cast<size_t>(r)];
+    }
+  }
+  return out;
+}
+
 Embedding Embedding::load(const WeightSource& w, std::string_view name, int64_t vocab, int64_t dim) {
   Embedding e;
   WeightSource s = w.sub(name);

@@ -2,7 +2,9 @@
 // activations by config name, and multi-head self-attention over [B, L, H] activations.
 #pragma once
 
+#include <span>
 #include <string>
+#include <vector>
 
 #include "hfcpp/models/weights.h"
 #include "hfcpp/tensor/ops/activation.h"
@@ -21,6 +23,11 @@ struct Linear {
                      bool with_bias = true);
   Tensor operator()(const Tensor& x) const;
 };
+
+// Linears that read the same x (q/k/v, gate/up): the outputs of each (*linear)(x), the same values.
+// When all are block-quantized they run as one quant::linear_group_f32 (one pool dispatch per
+// decode step instead of one each).
+std::vector<Tensor> linear_group(std::span<const Linear* const> linears, const Tensor& x);
 
 // Token embeddings [vocab, dim]: a table in the weight dtype, or a GGUF block-quantized one of
 // which only the looked-up rows are dequantized.

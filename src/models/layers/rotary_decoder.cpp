@@ -205,9 +205,11 @@ class RotaryDecoder final : public CausalLM {
       k = qkv.narrow(2, H * D, Hkv * D);
       v = qkv.narrow(2, (H + Hkv) * D, Hkv * D);
     } else {
-      q = layer.q(x);
-      k = layer.k(x);
-      v = layer.v(x);
+      const Linear* qkv[] = {&layer.q, &layer.k, &layer.v};
+      std::vector<Tensor> outs = linear_group(qkv, x);
+      q = std::move(outs[0]);
+      k = std::move(outs[1]);
+      v = std::move(outs[2]);
     }
     q = q.reshape({B, T, H, D});
     k = k.reshape({B, T, Hkv, D});
@@ -229,8 +231,10 @@ class RotaryDecoder final : public CausalLM {
       gate = gu.narrow(2, 0, s_.intermediate).contiguous();
       up = gu.narrow(2, s_.intermediate, s_.intermediate).contiguous();
     } else {
-      gate = layer.gate(x);
-      up = layer.up(x);
+      const Linear* gate_up[] = {&layer.gate, &layer.up};
+      std::vector<Tensor> outs = linear_group(gate_up, x);
+      gate = std::move(outs[0]);
+      up = std::move(outs[1]);
     }
     Tensor y = s_.activation == Activation::Silu ? ops::swiglu(gate, up) : ops::mul(activate(gate, s_.activation), up);
     return layer.down(y);

@@ -41,6 +41,9 @@ struct CpuKernels {
   void (*f32_to_f16)(const float* src, uint16_t* dst, int64_t n);
   void (*bf16_to_f32)(const uint16_t* src, float* dst, int64_t n);
   void (*f32_to_bf16)(const float* src, uint16_t* dst, int64_t n);
+  // y[0, n) += w[t] * x[t * x_stride + (0, n)] for t = 0 .. rows-1 in order, rows with w[t] == 0
+  // skipped: bit-equal to one axpy per row, with y kept in registers (decode attention's V sum).
+  void (*axpy_rows)(const float* w, const float* x, int64_t x_stride, float* y, int64_t rows, int64_t n);
 };
 
 const CpuKernels& kernels();                 // for core::active_isa()

@@ -269,6 +269,33 @@ void vec_axpy(float alpha, const float* x, float* y, int64_t n) {
 }
 
 template <class V>
+void vec_axpy_rows(const float* w, const float* x, int64_t x_stride, float* y, int64_t rows, int64_t n) {
+  using R = typename V::R;
+  constexpr int kRegs = 8;  // a 64-wide head in AVX2 registers
+  int64_t i = 0;
+  for (; i + kRegs * V::W <= n; i += kRegs * V::W) {
+    R acc[kRegs];
+    for (int r = 0; r < kRegs; ++r) acc[r] = V::load(y + i + r * V::W);
+    for (int64_t t = 0; t < rows; ++t) {
+      if (w[t] == 0.0f) continue;
+      const R wv = V::set1(w[t]);
+      const float* xt = x + t * x_stride + i;
+      for (int r = 0; r < kRegs; ++r) acc[r] = V::fmadd(wv, V::load(xt + r * V::W), acc[r]);
+    }
+    for (int r = 0; r < kRegs; ++r) V::store(y + i + r * V::W, acc[r]);
+  }
+  for (; i + V::W <= n; i += V::W) {
+    R acc = V::load(y + i);
+    for (int64_t t = 0; t < rows; ++t)
+      if (w[t] != 0.0f) acc = V::fmadd(V::set1(w[t]), V::load(x + t * x_stride + i), acc);
+    V::store(y + i, acc);
+  }
+  for (; i < n; ++i)
+    for (int64_t t = 0; t < rows; ++t)
+      if (w[t] != 0.0f) y[i] += w[t] * x[t * x_stride + i];
+}
+
+template <class V>
 void vec_scale(float alpha, float* y, int64_t n) {
   const auto av = V::set1(alpha);
   map1<V>(y, y, n, [&](auto v) { return V::mul(v, av); });
@@ -428,6 +455,7 @@ constexpr CpuKernels make_vec_kernels(const char* name) {
       vec_f32_to_f16<V>,
       vec_bf16_to_f32<V>,
       vec_f32_to_bf16<V>,
+      vec_axpy_rows<V>,
   };
 }
 

@@ -169,10 +169,16 @@ void ref_f32_to_bf16(const float* s, uint16_t* d, int64_t n) {
   for (int64_t i = 0; i < n; ++i) d[i] = f32_to_bf16(s[i]);
 }
 
+void ref_axpy_rows(const float* w, const float* x, int64_t x_stride, float* y, int64_t rows, int64_t n) {
+  for (int64_t t = 0; t < rows; ++t)
+    if (w[t] != 0.0f) ref_axpy(w[t], x + t * x_stride, y, n);
+}
+
 constexpr CpuKernels kReference = {
     "scalar",       ref_binary,  ref_unary, ref_swiglu, ref_softmax,    ref_layer_norm,
     ref_rms_norm,   ref_add_rms_norm, ref_rope, ref_dot, ref_axpy,      ref_scale,
     ref_sum,        ref_max,     ref_f16_to_f32, ref_f32_to_f16, ref_bf16_to_f32, ref_f32_to_bf16,
+    ref_axpy_rows,
 };
 
 }  // namespace
