@@ -15,17 +15,20 @@
 #include "hfcpp/core/json.h"
 #include "hfcpp/core/mapped_file.h"
 #include "hfcpp/tokenizers/tokenizer.h"
+#include "tokenizers/fast_path_compare.h"
 
 namespace {
 
 using hfcpp::core::Json;
+using hfcpp::testing::corpus_texts;
+using hfcpp::testing::expect_same;
 using hfcpp::tokenizers::Encoding;
 using hfcpp::tokenizers::PaddingParams;
 using hfcpp::tokenizers::Tokenizer;
 using hfcpp::tokenizers::TruncationParams;
 using hfcpp::tokenizers::TruncationStrategy;
 
-const std::string kData = std::string(HFCPP_SOURCE_DIR) + "/../shared/data/tokenizers";
+const std::string& kData = hfcpp::testing::kTokenizerData;
 
 std::vector<std::string> edge_texts() {
   return {
@@ -51,28 +54,6 @@ std::vector<std::string> edge_texts() {
       "\uff11\uff12\uff13 3.14 1,000,000 \u00bd \u00b2",
       "x    y\n\n\nz      ",
   };
-}
-
-std::vector<std::string> corpus_texts(size_t max) {
-  std::vector<std::string> texts;
-  std::ifstream in(kData + "/corpus/dev.jsonl");
-  std::string line;
-  while (texts.size() < max && std::getline(in, line)) texts.push_back(Json::parse(line).get<std::string>());
-  return texts;
-}
-
-void expect_same(const Encoding& fast, const Encoding& general, const std::string& what) {
-  EXPECT_EQ(fast.ids, general.ids) << what;
-  EXPECT_EQ(fast.tokens, general.tokens) << what;
-  EXPECT_EQ(fast.offsets, general.offsets) << what;
-  EXPECT_EQ(fast.word_ids, general.word_ids) << what;
-  EXPECT_EQ(fast.type_ids, general.type_ids) << what;
-  EXPECT_EQ(fast.special_tokens_mask, general.special_tokens_mask) << what;
-  EXPECT_EQ(fast.attention_mask, general.attention_mask) << what;
-  EXPECT_EQ(fast.sequence_ranges, general.sequence_ranges) << what;
-  ASSERT_EQ(fast.overflowing.size(), general.overflowing.size()) << what;
-  for (size_t i = 0; i < fast.overflowing.size(); ++i)
-    expect_same(fast.overflowing[i], general.overflowing[i], what + " (overflowing " + std::to_string(i) + ")");
 }
 
 // Encodes every text (alone, with and without special tokens, and in pairs) both ways.

@@ -13,14 +13,16 @@
 #include "hfcpp/core/error.h"
 #include "hfcpp/core/json.h"
 #include "hfcpp/tokenizers/tokenizer.h"
+#include "tokenizers/fast_path_compare.h"
 
 namespace {
 
+using hfcpp::testing::expect_same;
 using hfcpp::tokenizers::Encoding;
 using hfcpp::tokenizers::Tokenizer;
 using hfcpp::tokenizers::TruncationParams;
 
-const std::string kData = std::string(HFCPP_SOURCE_DIR) + "/../shared/data/tokenizers";
+const std::string& kData = hfcpp::testing::kTokenizerData;
 
 std::vector<std::string> test_texts() {
   std::vector<std::string> texts = {
@@ -41,24 +43,10 @@ std::vector<std::string> test_texts() {
       "symbols!!! ??? ... --- ((x)) [y] {z} @#$%^&*",
       "x    y\n\n\nz      ",
   };
-  std::ifstream in(kData + "/corpus/dev.jsonl");
-  std::string line;
-  for (int n = 0; n < 300 && std::getline(in, line); ++n)
-    texts.push_back(hfcpp::core::Json::parse(line).get<std::string>());
+  for (std::string& t : hfcpp::testing::corpus_texts(300)) texts.push_back(std::move(t));
   return texts;
 }
 
-void expect_same(const Encoding& fast, const Encoding& general, const std::string& what) {
-  EXPECT_EQ(fast.ids, general.ids) << what;
-  EXPECT_EQ(fast.tokens, general.tokens) << what;
-  EXPECT_EQ(fast.offsets, general.offsets) << what;
-  EXPECT_EQ(fast.word_ids, general.word_ids) << what;
-  EXPECT_EQ(fast.type_ids, general.type_ids) << what;
-  EXPECT_EQ(fast.special_tokens_mask, general.special_tokens_mask) << what;
-  EXPECT_EQ(fast.attention_mask, general.attention_mask) << what;
-  ASSERT_EQ(fast.overflowing.size(), general.overflowing.size()) << what;
-  for (size_t i = 0; i < fast.overflowing.size(); ++i) expect_same(fast.overflowing[i], general.overflowing[i], what);
-}
 
 class ByteLevelFastPath : public ::testing::TestWithParam<std::string> {};
 
