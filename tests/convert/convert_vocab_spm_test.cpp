@@ -11,6 +11,7 @@
 
 #include "convert/convert_internal.h"
 #include "hfcpp/core/error.h"
+#include "hfcpp/core/mapped_file.h"
 #include "hfcpp/formats/gguf.h"
 #include "temp_path.h"
 
@@ -24,8 +25,7 @@ namespace {
 const fs::path kFixtures = fs::path(HFCPP_SOURCE_DIR) / "tests/golden/convert_spm";
 
 core::Json read_config(const fs::path& folder) {
-  std::ifstream in(folder / "config.json");
-  return core::parse_json(std::string(std::istreambuf_iterator<char>(in), {}), "config.json");
+  return core::parse_json(core::read_file((folder / "config.json").string()), "config.json");
 }
 
 // The vocabulary metadata a rule writes for a folder, read back from the GGUF header.
