@@ -18,8 +18,8 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   const BlockFormat* f = find_block_format(w.type());
   HFCPP_CHECK(f != nullptr && can_matmul(w.type()), ErrorCode::Unsupported,
               "[quant] linear: weight type {} is not supported", ggml_type_info(w.type()).name);
-  if (detail::use_dequant_gemm(w.type(), m, linear_tile_for(w.type(), core::active_isa()) != nullptr))
-    return detail::linear_dequant_gemm(x, m, w, y);
+  const LinearTileFn tile_kernel = linear_tile_for(w.type(), core::active_isa());
+  if (detail::use_dequant_gemm(m, tile_kernel != nullptr)) return detail::linear_dequant_gemm(x, m, w, y);
   if (m > 0 && m < kTileActs) {  // decode: balanced chunks, no allocation (linear_group.cpp)
     const QuantizedTensor* ws[] = {&w};
     float* ys[] = {y};
@@ -34,7 +34,7 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   });
 
   const VecDotFn dot = vec_dot_for(w.type(), core::active_isa());
-  const LinearTileFn tile = m >= kTileActs ? linear_tile_for(w.type(), core::active_isa()) : nullptr;
+  const LinearTileFn tile = m >= kTileActs ? tile_kernel : nullptr;
   // ~64 KiB of weights per task keeps the pool busy without per-task overhead dominating.
   // No more than an even share per thread either: a 192-row k/v projection went 151 + 41 on 2 threads.
   const int64_t even_share = (n + core::num_threads() - 1) / core::num_threads();

@@ -38,7 +38,7 @@ void linear_dequant_gemm(const float* x, int64_t m, const QuantizedTensor& w, fl
   });
 }
 
-bool use_dequant_gemm(GgmlType /*type*/, int64_t m, bool has_tile_kernel) {
+bool use_dequant_gemm(int64_t m, bool has_tile_kernel) {
   // The integer tile kernels (Q4_0, Q4_1, Q8_0) keep the llama.cpp-style quantized-activation numerics for
   // their types. Without one, vec_dot per (row, activation) pair unpacks each weight block m times: at 32
   // rows a panel dequantization (about the cost of a few block dots per block) is far cheaper. SmolLM2
