@@ -1,8 +1,9 @@
 // quant::linear: activations quantized once per row to the weight's vec_dot_type, then outputs
 // are block dots over weight rows streamed from where they lie (mmap or owned). Threads split N
 // (weight rows), so each weight byte is read from memory once per call whatever M is. With several
-// activation rows (prefill) a tile kernel computes kTileRows x kTileActs outputs at once, over
-// chunks of activation rows small enough to stay in cache while the task's weight rows pass.
+// activation rows (prefill) a tile kernel computes kTileRows x kTileActs outputs at once (4-bit types:
+// a panel kernel, kPanelRows x kPanelActs), over chunks of activation rows small enough to stay in
+// cache while the task's weight rows pass.
 #include <algorithm>
 #include <vector>
 
@@ -14,12 +15,45 @@
 
 namespace hfcpp::quant {
 
+namespace {
+
+// Prefill through a panel kernel: threads split the weight rows as below; within a task, chunks of
+// panels small enough to stay in L2 meet kPanelRows weight rows at a time, which stay in L1.
+void linear_panels(LinearPanelFn panel, GgmlType act_type, const std::vector<std::byte>& act_rows,
+                   size_t act_row_bytes, int64_t m, const QuantizedTensor& w, float* y) {
+  const int64_t n = w.rows(), n_blocks = w.cols() / kQK;
+  const std::vector<ActPanelBlock> panels = build_act_panels(act_type, act_rows.data(), act_row_bytes, m, n_blocks);
+  const int64_t n_panels = (m + kPanelActs - 1) / kPanelActs;
+  const int64_t even_share = (n + core::num_threads() - 1) / core::num_threads();
+  const int64_t grain = std::max<int64_t>(
+      kPanelRows, std::min<int64_t>((int64_t{64} << 10) / std::max<size_t>(w.row_bytes(), 1), even_share));
+  const int64_t panel_chunk =
+      std::max<int64_t>(1, (int64_t{128} << 10) / static_cast<int64_t>(n_blocks * sizeof(ActPanelBlock)));
+  core::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t p0 = 0; p0 < n_panels; p0 += panel_chunk) {
+      const int64_t p1 = std::min(n_panels, p0 + panel_chunk);
+      for (int64_t r = begin; r < end; r += kPanelRows) {
+        const int rows = static_cast<int>(std::min<int64_t>(kPanelRows, end - r));
+        for (int64_t p = p0; p < p1; ++p) {
+          const int acts = static_cast<int>(std::min<int64_t>(kPanelActs, m - p * kPanelActs));
+          panel(n_blocks, w.row(r), w.row_bytes(), rows, panels.data() + p * n_blocks, acts,
+                y + p * kPanelActs * n + r, static_cast<size_t>(n));
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
 void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   const BlockFormat* f = find_block_format(w.type());
   HFCPP_CHECK(f != nullptr && can_matmul(w.type()), ErrorCode::Unsupported,
               "[quant] linear: weight type {} is not supported", ggml_type_info(w.type()).name);
   const LinearTileFn tile_kernel = linear_tile_for(w.type(), core::active_isa());
-  if (detail::use_dequant_gemm(m, tile_kernel != nullptr)) return detail::linear_dequant_gemm(x, m, w, y);
+  const LinearPanelFn panel_kernel = linear_panel_for(w.type(), core::active_isa());
+  if (detail::use_dequant_gemm(m, tile_kernel != nullptr || panel_kernel != nullptr))
+    return detail::linear_dequant_gemm(x, m, w, y);
   if (m > 0 && m < kTileActs) {  // decode: balanced chunks, no allocation (linear_group.cpp)
     const QuantizedTensor* ws[] = {&w};
     float* ys[] = {y};
@@ -32,6 +66,7 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   core::parallel_for(0, m, 16, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) act->from_float(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
   });
+  if (panel_kernel != nullptr) return linear_panels(panel_kernel, act->type, act_rows, act_row_bytes, m, w, y);
 
   const VecDotFn dot = vec_dot_for(w.type(), core::active_isa());
   const LinearTileFn tile = m >= kTileActs ? tile_kernel : nullptr;

@@ -71,9 +71,16 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
 LinearTileFn linear_tile_for(GgmlType type, core::Isa isa) {
   if (isa < core::Isa::Avx2) return nullptr;
   switch (type) {
-    case T::Q4_0: return avx2::linear_tile_q4_0;
-    case T::Q4_1: return avx2::linear_tile_q4_1;
     case T::Q8_0: return avx2::linear_tile_q8_0;
+    default: return nullptr;
+  }
+}
+
+LinearPanelFn linear_panel_for(GgmlType type, core::Isa isa) {
+  if (isa < core::Isa::Avx2) return nullptr;
+  switch (type) {
+    case T::Q4_0: return avx2::linear_panel_q4_0;
+    case T::Q4_1: return avx2::linear_panel_q4_1;
     default: return nullptr;
   }
 }

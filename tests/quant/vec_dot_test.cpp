@@ -2,6 +2,8 @@
 // dequantize + f32 matmul (the oracle) within NMSE; odd M, K a multiple of the block.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "hfcpp/core/thread_pool.h"
 #include "hfcpp/tensor/ops/matmul.h"
 #include "quant/quant_test_util.h"
@@ -86,6 +88,36 @@ TEST(QuantLinear, TiledPrefillMatchesRowByRow) {
         ASSERT_NEAR(all[static_cast<size_t>(i * n + r)], row[static_cast<size_t>(r)], 1e-4)
             << name << " row " << i << " output " << r;
     }
+  }
+}
+
+// The 4-bit panel kernels sum 8 groups of maddubs pairs in int16 before widening: with every nibble
+// 15 (or 0) against activations of +-127 the sums sit at the int16 limit, so they must still equal
+// the scalar vec_dot exactly up to the f32 scaling, for both Q4_0 (offset -8) and Q4_1.
+TEST(QuantLinear, PanelKernelsAtInt16Extremes) {
+  const int64_t n = 6, k = 256, m = 11;
+  std::vector<float> x(static_cast<size_t>(m * k));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = (i / k) % 2 == 0 ? 1.0f : (i % 3 == 0 ? -1.0f : 1.0f);
+  const Tensor xt = Tensor::from_vector(x, {m, k});
+  for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1}) {
+    const size_t block_bytes = type == GgmlType::Q4_0 ? 18 : 20;
+    std::vector<std::byte> bytes(static_cast<size_t>(n * k / 32) * block_bytes);
+    for (size_t b = 0; b < bytes.size() / block_bytes; ++b) {
+      std::byte* blk = bytes.data() + b * block_bytes;
+      const uint16_t one = 0x3C00, half_one = 0x3800;  // f16 1.0 and 0.5
+      std::memcpy(blk, &one, 2);
+      if (type == GgmlType::Q4_1) std::memcpy(blk + 2, &half_one, 2);
+      const std::byte nibbles = (b / (k / 32)) % 2 == 0 ? std::byte{0xFF} : std::byte{0x00};
+      std::fill(blk + block_bytes - 16, blk + block_bytes, nibbles);
+    }
+    const quant::QuantizedTensor w(type, n, k, bytes);
+    Tensor scalar;
+    {
+      IsaGuard g(core::Isa::Scalar);
+      scalar = quant::linear(xt, w);
+    }
+    const Tensor fast = quant::linear(xt, w);
+    EXPECT_TRUE(expect_close_impl(fast, scalar, Tolerance{1e-6, 1e-6}.reduced_over(k))) << quant::ggml_type_info(type).name;
   }
 }
 

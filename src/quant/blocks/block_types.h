@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "hfcpp/core/cpu_features.h"
 #include "hfcpp/quant/ggml_type.h"
@@ -84,12 +85,34 @@ inline constexpr int kTileRows = 2, kTileActs = 4;
 using LinearTileFn = void (*)(int64_t n, const std::byte* w, size_t w_stride, const std::byte* a, size_t a_stride,
                               float* out);
 
+// quant::linear's prefill panels for 4-bit weights (Q4_0, Q4_1): kPanelActs activation rows of the
+// vec_dot_type, interleaved per 32-element block 4 bytes of each row in turn. One broadcast group of 4
+// weight bytes then multiplies all kPanelActs rows in a single maddubs and the sums land one activation
+// per lane: no horizontal sums and about half the instructions of the 2 x 4 tile per output.
+inline constexpr int kPanelActs = 8, kPanelRows = 4;
+struct ActPanelBlock {
+  int8_t qs[8][kPanelActs][4];  // [4-element group][activation row][element within the group]
+  float d[kPanelActs];          // activation scales
+  float s[kPanelActs];          // d * sum(qs) as the Q8_1 block carries it (0 for Q8_0 activations)
+  int32_t sum8[kPanelActs];     // 8 * sum(qs): Q4_0's -8 weight offset, applied once per block
+};
+// rows (1..kPanelRows) weight rows x acts (1..kPanelActs) activation rows of a panel of n_blocks
+// blocks -> y[act * ldy + row].
+using LinearPanelFn = void (*)(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows,
+                               const ActPanelBlock* a, int acts, float* y, size_t ldy);
+// Interleaves m quantized activation rows (vec_dot_type `act_type`: Q8_0 or Q8_1) into ceil(m /
+// kPanelActs) panels of n_blocks blocks each; missing rows of the last panel are zero.
+std::vector<ActPanelBlock> build_act_panels(GgmlType act_type, const std::byte* rows, size_t row_bytes, int64_t m,
+                                            int64_t n_blocks);
+
 // The scalar traits of a type, or nullptr.
 const BlockFormat* find_block_format(GgmlType type);
 // vec_dot for the given path: the best kernel at or below `isa` (scalar fallback).
 VecDotFn vec_dot_for(GgmlType type, core::Isa isa);
 // The tile kernel for the given path, or nullptr (quant::linear then calls vec_dot per pair).
 LinearTileFn linear_tile_for(GgmlType type, core::Isa isa);
+// The panel kernel for the given path, or nullptr (quant::linear then uses the tile kernel).
+LinearPanelFn linear_panel_for(GgmlType type, core::Isa isa);
 
 // Per-family entry points (blocks/*.cpp), collected by traits.cpp.
 void dequantize_f32(const void*, float*, int64_t);
@@ -154,8 +177,8 @@ float vec_dot_q5_1(int64_t, const void*, const void*);
 float vec_dot_q8_0(int64_t, const void*, const void*);
 float vec_dot_q4_k(int64_t, const void*, const void*);
 float vec_dot_q6_k(int64_t, const void*, const void*);
-void linear_tile_q4_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
-void linear_tile_q4_1(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
+void linear_panel_q4_0(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
+void linear_panel_q4_1(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
 void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
 }  // namespace avx2
 namespace avx512vnni {

@@ -1,5 +1,5 @@
-// AVX2 tiles for quant::linear with several activation rows (prefill): 2 weight rows x 4
-// activation rows per call, so each weight block is unpacked once for 4 activations and each
+// AVX2 tile for Q8_0 weights in quant::linear with several activation rows (prefill; the 4-bit types
+// have panel kernels, linear_panel_avx2.cpp): 2 weight rows x 4 activation rows per call, so each weight block is unpacked once for 4 activations and each
 // activation block loaded once for 2 weight rows (the single-row vec_dot unpacks a weight block
 // once per activation). Same integer block dots and f32 scaling as vec_dot_avx2.cpp; sums are
 // accumulated in a different order, so results differ from vec_dot by f32 rounding only.
@@ -20,7 +20,7 @@ inline __m256 dot_u8_i8(__m256i u, __m256i s) {
 
 constexpr int kRows = 2, kActs = 4;
 
-// Signed weights (Q4_0 after -8, Q8_0) x Q8_0 activations: |w| . sign(w)*a as in dot_i8.
+// Signed weights (Q8_0) x Q8_0 activations: |w| . sign(w)*a as in dot_i8.
 template <class Block, class Unpack>
 void tile_signed(int64_t k, const std::byte* w, size_t w_stride, const std::byte* a, size_t a_stride, float* out,
                  Unpack unpack) {
@@ -52,45 +52,9 @@ void tile_signed(int64_t k, const std::byte* w, size_t w_stride, const std::byte
 
 }  // namespace
 
-void linear_tile_q4_0(int64_t k, const std::byte* w, size_t w_stride, const std::byte* a, size_t a_stride,
-                      float* out) {
-  tile_signed<BlockQ4_0>(k, w, w_stride, a, a_stride, out, [](const BlockQ4_0& x) {
-    return _mm256_sub_epi8(nibbles_32(x.qs), _mm256_set1_epi8(8));
-  });
-}
-
 void linear_tile_q8_0(int64_t k, const std::byte* w, size_t w_stride, const std::byte* a, size_t a_stride,
                       float* out) {
   tile_signed<BlockQ8_0>(k, w, w_stride, a, a_stride, out, [](const BlockQ8_0& x) { return load32(x.qs); });
-}
-
-// Q4_1 (d * q + m) x Q8_1: d_w d_a (q . a) + m_w s_a per block.
-void linear_tile_q4_1(int64_t k, const std::byte* w, size_t w_stride, const std::byte* a, size_t a_stride,
-                      float* out) {
-  __m256 acc[kRows][kActs];
-  for (auto& row : acc)
-    for (auto& v : row) v = _mm256_setzero_ps();
-  float offsets[kRows][kActs] = {};
-  for (int64_t b = 0; b < k / kQK; ++b) {
-    __m256i q[kRows];
-    float dw[kRows], mw[kRows];
-    for (int r = 0; r < kRows; ++r) {
-      const BlockQ4_1& x = reinterpret_cast<const BlockQ4_1*>(w + static_cast<size_t>(r) * w_stride)[b];
-      q[r] = nibbles_32(x.qs);
-      dw[r] = half(x.d);
-      mw[r] = half(x.m);
-    }
-    for (int c = 0; c < kActs; ++c) {
-      const BlockQ8_1& y = reinterpret_cast<const BlockQ8_1*>(a + static_cast<size_t>(c) * a_stride)[b];
-      const __m256i yv = load32(y.qs);
-      for (int r = 0; r < kRows; ++r) {
-        acc[r][c] = _mm256_fmadd_ps(_mm256_set1_ps(dw[r] * y.d), dot_u8_i8(q[r], yv), acc[r][c]);
-        offsets[r][c] += mw[r] * y.s;
-      }
-    }
-  }
-  for (int c = 0; c < kActs; ++c)
-    for (int r = 0; r < kRows; ++r) out[c * kRows + r] = hsum(acc[r][c]) + offsets[r][c];
 }
 
 }  // namespace hfcpp::quant::avx2
