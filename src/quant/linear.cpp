@@ -63,8 +63,9 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
   const BlockFormat* act = find_block_format(f->vec_dot_type);
   const size_t act_row_bytes = static_cast<size_t>(ggml_row_bytes(act->type, static_cast<uint64_t>(k)));
   std::vector<std::byte> act_rows(act_row_bytes * static_cast<size_t>(m));
+  const FromFloatFn quantize_act = act_quantizer_for(act->type, core::active_isa());
   core::parallel_for(0, m, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) act->from_float(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
+    for (int64_t i = begin; i < end; ++i) quantize_act(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
   });
   if (panel_kernel != nullptr) return linear_panels(panel_kernel, act->type, act_rows, act_row_bytes, m, w, y);
 

@@ -50,7 +50,8 @@ void linear_group_f32(const float* x, int64_t m, std::span<const QuantizedTensor
   // Decode runs this ~100 times a step: the quantized rows live in a per-thread buffer, not a fresh vector.
   thread_local std::vector<std::byte> act_rows;
   act_rows.resize(act_row_bytes * static_cast<size_t>(m));
-  for (int64_t i = 0; i < m; ++i) act->from_float(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
+  const FromFloatFn quantize_act = act_quantizer_for(act->type, core::active_isa());
+  for (int64_t i = 0; i < m; ++i) quantize_act(x + i * k, act_rows.data() + i * act_row_bytes, k, nullptr);
 
   // first_row[j]: where weight j's rows start in the concatenation.
   std::vector<int64_t> first_row(ws.size() + 1, 0);

@@ -85,6 +85,18 @@ LinearPanelFn linear_panel_for(GgmlType type, core::Isa isa) {
   }
 }
 
+FromFloatFn act_quantizer_for(GgmlType act_type, core::Isa isa) {
+  if (isa >= core::Isa::Avx2) {
+    switch (act_type) {
+      case T::Q8_0: return avx2::quantize_q8_0;
+      case T::Q8_1: return avx2::quantize_q8_1;
+      case T::Q8_K: return avx2::quantize_q8_k;
+      default: break;
+    }
+  }
+  return require_format(act_type, "quantize activations").from_float;
+}
+
 bool can_dequantize(GgmlType type) { return find_block_format(type) != nullptr; }
 bool can_quantize(GgmlType type) { return find_block_format(type) != nullptr && type != T::Q8_1; }
 bool can_matmul(GgmlType type) { return find_block_format(type) != nullptr && type != T::Q8_1 && type != T::Q8_K; }

@@ -113,6 +113,8 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa);
 LinearTileFn linear_tile_for(GgmlType type, core::Isa isa);
 // The panel kernel for the given path, or nullptr (quant::linear then uses the tile kernel).
 LinearPanelFn linear_panel_for(GgmlType type, core::Isa isa);
+// The activation quantizer (from_float of a vec_dot_type) for the given path: same bytes on every path.
+FromFloatFn act_quantizer_for(GgmlType act_type, core::Isa isa);
 
 // Per-family entry points (blocks/*.cpp), collected by traits.cpp.
 void dequantize_f32(const void*, float*, int64_t);
@@ -177,6 +179,9 @@ float vec_dot_q5_1(int64_t, const void*, const void*);
 float vec_dot_q8_0(int64_t, const void*, const void*);
 float vec_dot_q4_k(int64_t, const void*, const void*);
 float vec_dot_q6_k(int64_t, const void*, const void*);
+void quantize_q8_0(const float*, void*, int64_t, const float*);
+void quantize_q8_1(const float*, void*, int64_t, const float*);
+void quantize_q8_k(const float*, void*, int64_t, const float*);
 void linear_panel_q4_0(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
 void linear_panel_q4_1(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
 void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
