@@ -8,7 +8,8 @@ Text: the 240 English prose inputs (category prose_en) of /work/shared/data/toke
 joined by blank lines. When our file is byte-identical to llama.cpp's, it is measured once.
 
 Usage: .venv/bin/python bench/quantize_ppl.py [--ctx 256] [--chunks 3] [--mixes Q8_0,Q6_K,Q4_K_M,Q4_0]
-Prints a markdown table (docs/benchmarks.md, "GGUF quantization").
+Prints markdown tables (docs/benchmarks.md, "GGUF quantization"): perplexities, and quantize times (hfcpp's
+whole process against llama.cpp's llama_model_quantize in-process, 2 threads each).
 """
 import argparse
 import ctypes
@@ -90,12 +91,16 @@ def main():
                       f"({t2 - t1:.0f} s)", file=sys.stderr, flush=True)
             return cache[key]
 
+        quantize_times = {}  # mix -> (hfcpp process incl. start-up, llama_model_quantize in-process), 2 threads each
         rows = [("F16", measure(f16), None, True)]
         for mix in a.mixes.split(","):
             ours, theirs = tmp / f"hfcpp_{mix}.gguf", tmp / f"llama_{mix}.gguf"
-            subprocess.run([str(HFCPP), "quantize", str(f16), str(ours), mix, "--json"], check=True,
+            t0 = time.perf_counter()
+            subprocess.run([str(HFCPP), "--threads", "2", "quantize", str(f16), str(ours), mix, "--json"], check=True,
                            capture_output=True)
+            t1 = time.perf_counter()
             llama_quantize(f16, theirs, FTYPES[mix])
+            quantize_times[mix] = (t1 - t0, time.perf_counter() - t1)
             rows.append((mix, measure(ours), measure(theirs), digest(ours) == digest(theirs)))
             ours.unlink()
             theirs.unlink()
@@ -113,6 +118,9 @@ def main():
             d2 = 100 * (m_ours[1] / m_theirs[1] - 1)
             print(f"| {mix} | {m_ours[0]:.4f} | {m_theirs[0]:.4f} | {d1:+.2f}% | {m_ours[1]:.4f} | {m_theirs[1]:.4f} "
                   f"| {d2:+.2f}% | {'yes' if same else 'no'} |")
+        print("\n| mix | `hfcpp quantize` (s) | llama_model_quantize (s) | hfcpp speed-up |\n|---|---:|---:|---:|")
+        for mix, (ours_s, theirs_s) in quantize_times.items():
+            print(f"| {mix} | {ours_s:.2f} | {theirs_s:.2f} | {theirs_s / ours_s:.2f}x |")
         print("\ntool agreement (hfcpp ppl / llama.cpp ppl - 1) on the same file: " + ", ".join(
             f"{100 * (v[0] / v[1] - 1):+.2f}%" for v in cache.values()))
 
