@@ -113,8 +113,20 @@ TEST_P(GemmTest, DecodeShapeAndLongK) {
   check({5, 64, 13}, false, true, 2);     // k a whole number of split blocks, padded rows
   check({3, 4097, 2}, false, false, 0);
   check({16, 384, 96}, false, true, 0);   // first size above the dot-product path
-  check({32, 100, 21}, false, true, 0);   // bf16 weights: last size of the dot-product path
-  check({33, 100, 21}, false, true, 0);   // and the first above it
+  check({12, 100, 21}, false, true, 0);   // bf16 weights: last size of the dot-product path
+  check({13, 100, 21}, false, true, 0);   // and the first above it
+  check({32, 100, 21}, false, true, 0);
+}
+
+TEST_P(GemmTest, WeightRowsKernelKBlocksAndTails) {
+  // B as rows of k goes to the weight-rows kernel (6 weight rows x 16 rows of A): k > 2048 is
+  // two k blocks (beta applied once, then accumulated), m = 40 ends in an 8-row panel, n = 19
+  // and 14 in 1- and 2-row weight tiles, m = 17 in a 1-row panel.
+  for (bool ta : {false, true}) {
+    check({13, 2100, 19}, ta, true, 3, 0.5f, 2.0f);
+    check({40, 2100, 14}, ta, true, 0);
+    check({17, 48, 12}, ta, true, 1, -1.0f, 1.0f);
+  }
 }
 
 TEST_P(GemmTest, MultiThreadedSplitsMatchSingleThreaded) {

@@ -27,12 +27,14 @@ namespace {
 
 using core::Isa;
 
-// Rows of A up to which the dot-product kernel (no packing) beats the packed one when B is a
-// weight stored as rows of k: measured with bench/matmul_bench (see docs/benchmarks.md). With a
-// bf16 weight the dot kernel's split loads (two ops widen 16 weights) keep it ahead up to
-// m = 32: 32x384x1536 ~54 vs ~36 GFLOP/s packed, 32x4096x4096 ~55 vs ~25 (one thread).
+// Rows of A up to which the dot-product kernel (no packing) beats the weight-rows one when B is
+// a weight stored as rows of k: measured with bench/matmul_bench, one thread, CPU time. f32: at
+// m = 8 the two are level (~50 GFLOP/s at 8x384x1536). A bf16 weight costs the weight-rows
+// kernel a conversion per use of 6 rows, which m rows of A must pay for: at m = 8 the dot
+// kernel's split loads win (57 vs 46 at 8x384x1536, 48 vs 24 at 8x4096x4096), at m = 16 the
+// weight-rows kernel does (75 vs 58 at 16x384x1536). 12 sits between (not measured).
 constexpr int64_t kSmallMMax = 8;
-constexpr int64_t kSmallMMaxBf16Weight = 32;
+constexpr int64_t kSmallMMaxBf16Weight = 12;
 // Below this many flops one thread does it all: waking the pool costs more than it saves.
 constexpr int64_t kMinParallelFlops = 1 << 17;
 // OpenBLAS's sgemm wins from m = 16 on f32 x f32 (docs/benchmarks.md, CPU-time runs); below,
@@ -107,11 +109,23 @@ bool small_m_eligible(const GemmArgs& g) {
   return !g.trans_a && g.trans_b && g.m <= small_m_max(g.b_dtype);
 }
 
+// HFCPP_GEMM_WEIGHT_ROWS=0 turns the weight-rows kernel off (the packed one runs instead), for
+// measurements.
+bool weight_rows_enabled() {
+  static const bool enabled = [] {
+    const char* env = std::getenv("HFCPP_GEMM_WEIGHT_ROWS");
+    return !env || std::string_view(env) != "0";
+  }();
+  return enabled;
+}
+
 void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
   const int64_t threads = core::num_threads();
   const int64_t flops = 2 * g.m * g.n * g.k;
+  const bool weight_rows = g.trans_b && kernels.weight_rows && weight_rows_enabled();
+  const GemmBlockFn block = weight_rows ? kernels.weight_rows : kernels.packed;
   if (threads == 1 || flops < kMinParallelFlops) {
-    (small_m_eligible(g) ? kernels.small_m : kernels.packed)(g, 0, g.m, 0, g.n);
+    (small_m_eligible(g) ? kernels.small_m : block)(g, 0, g.m, 0, g.n);
     return;
   }
   if (small_m_eligible(g)) {
@@ -124,18 +138,22 @@ void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
   }
   // Packed: split N into column blocks (each thread packs its own B panels, once per block);
   // split M as well when there are too few column blocks to keep every thread busy.
-  const int64_t nr = kernels.nr;
-  const int64_t nb = std::clamp(round_up(ceil_div(g.n, threads * 2), nr), nr, round_up(512, nr));
+  // Column blocks are whole tiles: nr columns (packed, at most ~512 so that the packed B panel
+  // stays in L2), or 6 weight rows x 8 (weight rows: no cap, as every task packs A^T again).
+  const int64_t nr = weight_rows ? 48 : kernels.nr;
+  const int64_t nb_max = weight_rows ? round_up(g.n, nr) : round_up(512, nr);
+  const int64_t nb = std::clamp(round_up(ceil_div(g.n, threads * 2), nr), nr, nb_max);
   const int64_t n_tasks = ceil_div(g.n, nb);
   int64_t m_tasks = 1;
   if (n_tasks < threads * 2)
     m_tasks = std::min(ceil_div(g.m, 24), ceil_div(threads * 2, n_tasks));
-  const int64_t mb = round_up(ceil_div(g.m, m_tasks), 6);
+  // Row blocks are whole tiles too: 6 rows (packed) or 16 (the weight-rows panels of A^T).
+  const int64_t mb = round_up(ceil_div(g.m, m_tasks), weight_rows ? 16 : 6);
   m_tasks = ceil_div(g.m, mb);
   core::parallel_for(0, n_tasks * m_tasks, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t mi = t % m_tasks, ni = t / m_tasks;
-      kernels.packed(g, mi * mb, std::min(g.m, (mi + 1) * mb), ni * nb, std::min(g.n, (ni + 1) * nb));
+      block(g, mi * mb, std::min(g.m, (mi + 1) * mb), ni * nb, std::min(g.n, (ni + 1) * nb));
     }
   });
 }
@@ -286,7 +304,12 @@ bool gemm_impl_available(GemmImpl impl) {
 GemmImpl gemm_auto_choice(const GemmArgs& g) {
   const Isa isa = core::active_isa();
 #if defined(HFCPP_HAVE_OPENBLAS)
-  if (isa != Isa::Scalar) {
+  // A weight given as rows of k (every linear layer): the AVX2 weight-rows kernel measured level
+  // with or above OpenBLAS's sgemm at the shapes of bench/matmul_bench.py (m = 32, 128, 512; f32
+  // and bf16 weights; 2026-11-29, loaded machine, best of 4 CPU-time runs), and far above it at
+  // small m. AVX-512 machines keep OpenBLAS for large problems (not measured there).
+  const bool own_wins = isa == Isa::Avx2 && g.trans_b && weight_rows_enabled();
+  if (isa != Isa::Scalar && !own_wins) {
     const int64_t flops = 2 * g.m * g.n * g.k;
     const bool f32 = g.a_dtype == DType::F32 && g.b_dtype == DType::F32;
     if (f32 ? (g.m >= kBlasMinM && flops >= kBlasMinFlops)

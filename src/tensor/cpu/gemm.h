@@ -3,11 +3,12 @@
 // op(X) is X or X^T: element (i,p) of op(A) lives at a[i*lda + p], or a[p*lda + i] when trans_a.
 // So linear()'s weight W[out,in] is passed as B with trans_b = true and ldb = in.
 //
-// gemm() picks the implementation: OpenBLAS sgemm for large problems (when built with
-// HFCPP_HAVE_OPENBLAS; bf16/f16 B is converted to f32 one 128-column panel at a time, since
-// Debian's OpenBLAS 0.3.21 has no sbgemm), otherwise hfcpp's own kernels for core::active_isa()
-// (AVX2/AVX-512 micro-kernels that convert bf16/f16 while packing, and a dot-product kernel
-// for small m, the decode case), or the scalar reference. Work is split over
+// gemm() picks the implementation: on AVX2 with B given as rows of k (linear's weight), hfcpp's
+// weight-rows kernel at every size (it measured at or above OpenBLAS); otherwise OpenBLAS sgemm
+// for large problems (when built with HFCPP_HAVE_OPENBLAS; bf16/f16 B is converted to f32 one
+// panel at a time, since Debian's OpenBLAS 0.3.21 has no sbgemm), else hfcpp's own kernels for
+// core::active_isa() (AVX2/AVX-512 micro-kernels that convert bf16/f16 while packing, and a
+// dot-product kernel for small m, the decode case), or the scalar reference. Work is split over
 // core::parallel_for.
 #pragma once
 
@@ -62,6 +63,9 @@ struct GemmKernels {
   int64_t nr = 16;               // column granularity of `packed` (blocks should be multiples)
   // Converts n contiguous elements of dtype (F32, BF16, F16) to f32.
   void (*to_f32)(const void* src, DType dtype, float* dst, int64_t n) = nullptr;
+  // B given as rows of k (trans_b, a linear weight W[n,k]): W is broadcast along its rows as
+  // stored (never transposed) against packed panels of A^T. Null: use `packed`.
+  GemmBlockFn weight_rows = nullptr;
 };
 
 const GemmKernels& gemm_kernels_reference();

@@ -10,6 +10,7 @@ struct Avx2Vec {
   using Vec = __m256;
   static constexpr int64_t kWidth = 8;
   static constexpr bool kHasTranspose = true;
+  static constexpr bool kHasStoreTransposed6 = true;
   static Vec zero() { return _mm256_setzero_ps(); }
   static Vec set1(float x) { return _mm256_set1_ps(x); }
   static Vec load_f32(const float* p) { return _mm256_loadu_ps(p); }
@@ -55,6 +56,44 @@ struct Avx2Vec {
     _mm256_storeu_ps(dst, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
     _mm256_storeu_ps(dst + 8, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
   }
+  // The weight-rows tile's way out: rows 0..5 of tile (8 floats each, stride tile_ld) become
+  // columns 0..5 of `cols` (<= 8) rows of C: C[i][r] = alpha * tile[r][i] (+ beta * C[i][r]).
+  static void store_transposed_6x8(const float* tile, int64_t tile_ld, float* c, int64_t ldc,
+                                   int64_t cols, float alpha, float beta) {
+    const __m256 z = _mm256_setzero_ps();
+    const __m256 r0 = _mm256_loadu_ps(tile), r1 = _mm256_loadu_ps(tile + tile_ld);
+    const __m256 r2 = _mm256_loadu_ps(tile + 2 * tile_ld), r3 = _mm256_loadu_ps(tile + 3 * tile_ld);
+    const __m256 r4 = _mm256_loadu_ps(tile + 4 * tile_ld), r5 = _mm256_loadu_ps(tile + 5 * tile_ld);
+    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    // Columns i = 0,1,4,5 / 2,3,6,7 of rows 0..3 (s0..s3) and rows 4..5 (s4..s7, upper half 0).
+    const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s4 = _mm256_shuffle_ps(t4, z, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s5 = _mm256_shuffle_ps(t4, z, _MM_SHUFFLE(3, 2, 3, 2));
+    const __m256 s6 = _mm256_shuffle_ps(t5, z, _MM_SHUFFLE(1, 0, 1, 0));
+    const __m256 s7 = _mm256_shuffle_ps(t5, z, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 out[8] = {_mm256_permute2f128_ps(s0, s4, 0x20), _mm256_permute2f128_ps(s1, s5, 0x20),
+                     _mm256_permute2f128_ps(s2, s6, 0x20), _mm256_permute2f128_ps(s3, s7, 0x20),
+                     _mm256_permute2f128_ps(s0, s4, 0x31), _mm256_permute2f128_ps(s1, s5, 0x31),
+                     _mm256_permute2f128_ps(s2, s6, 0x31), _mm256_permute2f128_ps(s3, s7, 0x31)};
+    const __m256 va = _mm256_set1_ps(alpha);
+    for (int64_t i = 0; i < cols; ++i) {
+      float* row = c + i * ldc;
+      const __m256 v = _mm256_mul_ps(out[i], va);
+      __m128 lo = _mm256_castps256_ps128(v), hi = _mm256_extractf128_ps(v, 1);
+      if (beta != 0.0f) {
+        const __m128 vb = _mm_set1_ps(beta);
+        lo = _mm_fmadd_ps(vb, _mm_loadu_ps(row), lo);
+        hi = _mm_fmadd_ps(vb, _mm_castsi128_ps(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(row + 4))), hi);
+      }
+      _mm_storeu_ps(row, lo);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(row + 4), _mm_castps_si128(hi));  // unaligned 8 bytes
+    }
+  }
   // 8 rows of k (stride ld) -> dst[p * dst_stride + r]: 8x8 register transposes.
   template <class S>
   static void transpose_pack(const typename S::T* src, int64_t ld, int64_t kc, float* dst,
@@ -97,7 +136,8 @@ using K = Kernels<Avx2Vec>;
 }  // namespace
 
 const GemmKernels& gemm_kernels_avx2() {
-  static const GemmKernels kernels{&K::packed_block, &K::small_m_block, K::NR, &K::to_f32};
+  static const GemmKernels kernels{&K::packed_block, &K::small_m_block, K::NR, &K::to_f32,
+                                   &K::weight_rows_block};
   return kernels;
 }
 

@@ -8,7 +8,8 @@ using K = Kernels<Avx512Vec>;
 }  // namespace
 
 const GemmKernels& gemm_kernels_avx512() {
-  static const GemmKernels kernels{&K::packed_block, &K::small_m_block, K::NR, &K::to_f32};
+  static const GemmKernels kernels{&K::packed_block, &K::small_m_block, K::NR, &K::to_f32,
+                                   &K::weight_rows_block};
   return kernels;
 }
 

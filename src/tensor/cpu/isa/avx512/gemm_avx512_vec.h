@@ -17,6 +17,7 @@ struct Avx512Vec {
   using Vec = __m512;
   static constexpr int64_t kWidth = 16;
   static constexpr bool kHasTranspose = false;  // weight panels are packed by the scalar loop
+  static constexpr bool kHasStoreTransposed6 = false;  // weight-rows tiles leave by the scalar loop
   static Vec zero() { return _mm512_setzero_ps(); }
   static Vec set1(float x) { return _mm512_set1_ps(x); }
   static Vec load_f32(const float* p) { return _mm512_loadu_ps(p); }

@@ -61,7 +61,8 @@ void small_m_block(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_
 }  // namespace
 
 const GemmKernels& gemm_kernels_avx512bf16() {
-  static const GemmKernels kernels{&K::packed_block, &small_m_block, K::NR, &K::to_f32};
+  static const GemmKernels kernels{&K::packed_block, &small_m_block, K::NR, &K::to_f32,
+                                   &K::weight_rows_block};
   return kernels;
 }
 
