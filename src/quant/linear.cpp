@@ -52,7 +52,7 @@ void linear_f32(const float* x, int64_t m, const QuantizedTensor& w, float* y) {
               "[quant] linear: weight type {} is not supported", ggml_type_info(w.type()).name);
   const LinearTileFn tile_kernel = linear_tile_for(w.type(), core::active_isa());
   const LinearPanelFn panel_kernel = linear_panel_for(w.type(), core::active_isa());
-  if (detail::use_dequant_gemm(m, tile_kernel != nullptr || panel_kernel != nullptr))
+  if (detail::use_dequant_gemm(m, w.type(), tile_kernel != nullptr || panel_kernel != nullptr))
     return detail::linear_dequant_gemm(x, m, w, y);
   if (m > 0 && m < kTileActs) {  // decode: balanced chunks, no allocation (linear_group.cpp)
     const QuantizedTensor* ws[] = {&w};

@@ -11,6 +11,6 @@ namespace hfcpp::quant::detail {
 void linear_dequant_gemm(const float* x, int64_t m, const QuantizedTensor& w, float* y);
 
 // Whether linear_f32 takes linear_dequant_gemm for m activation rows (of a type with or without a tile kernel).
-bool use_dequant_gemm(int64_t m, bool has_integer_kernel);
+bool use_dequant_gemm(int64_t m, GgmlType type, bool has_integer_kernel);
 
 }  // namespace hfcpp::quant::detail

@@ -340,14 +340,16 @@ void gemm(const GemmArgs& g, GemmImpl impl) {
   run_blocks(g, kernels_for(impl));
 }
 
-void gemm_on_this_thread(const GemmArgs& g) {
+void gemm_on_this_thread(const GemmArgs& g, bool weight_rows_ok) {
   check_args(g);
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) {
     scale_c(g);
     return;
   }
-  kernels_for(impl_for_isa(core::active_isa())).packed(g, 0, g.m, 0, g.n);
+  const GemmKernels& kernels = kernels_for(impl_for_isa(core::active_isa()));
+  const bool weight_rows = weight_rows_ok && g.trans_b && kernels.weight_rows && weight_rows_enabled();
+  (weight_rows ? kernels.weight_rows : kernels.packed)(g, 0, g.m, 0, g.n);
 }
 
 }  // namespace hfcpp::tensor::cpu

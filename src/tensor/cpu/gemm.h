@@ -46,7 +46,9 @@ void gemm(const GemmArgs& args, GemmImpl impl = GemmImpl::Auto);
 
 // The active ISA's own kernels over the whole problem on the calling thread: for callers that are
 // already one task of a parallel_for (attention runs one small GEMM per head and query tile).
-void gemm_on_this_thread(const GemmArgs& args);
+// weight_rows_ok: B (trans_b) is a weight panel, so the weight-rows kernel may take it (attention's
+// per-head products stay on the packed kernel, as measured).
+void gemm_on_this_thread(const GemmArgs& args, bool weight_rows_ok = false);
 
 // The implementation Auto would choose for these arguments (for benchmarks and logs).
 GemmImpl gemm_auto_choice(const GemmArgs& args);
