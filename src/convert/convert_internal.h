@@ -9,6 +9,7 @@
 #include "hfcpp/convert/hf_to_gguf.h"
 #include "hfcpp/core/json.h"
 #include "hfcpp/formats/gguf.h"
+#include "models/gguf_names.h"
 
 namespace hfcpp::convert {
 
@@ -23,6 +24,15 @@ enum class VocabRule {
   Default,  // TextModel: tokenizer.json (gpt2 style)
 };
 
+// Whose set_gguf_parameters writes the <arch>.* keys.
+enum class HparamRule {
+  Text,    // TextModel (with LlamaModel's / GPT2Model's additions, see ArchSpec)
+  Gemma,   // GemmaModel: its own keys and order, no rope keys
+  Gemma2,  // Gemma2Model: GemmaModel's plus soft-capping and the sliding window
+  Gemma3,  // Gemma3Model: TextModel's, then its defaults, final soft-capping, sliding window
+  Phi3,    // Phi3MiniModel: its own keys (rope dimension count, original context, sliding window)
+};
+
 // How convert_hf_to_gguf.py treats one transformers model type (its TextModel subclass).
 struct ArchSpec {
   std::string_view model_type;  // config.json model_type
@@ -31,6 +41,8 @@ struct ArchSpec {
   bool llama_keys = false;      // LlamaModel: <arch>.vocab_size, rope.dimension_count, add_space_prefix
   bool gpt2 = false;            // GPT2Model: its own hyperparameter keys, Conv1D weights transposed
   VocabRule vocab = VocabRule::Default;
+  HparamRule hparams = HparamRule::Text;
+  const models::GgufNameScheme* names = &models::kLlamaNameScheme;  // HF -> GGUF tensor names
 };
 const ArchSpec* find_arch(std::string_view model_type);
 
@@ -45,6 +57,32 @@ core::Json rope_parameters(const core::Json& config);
 // rope_freqs.weight for rope_type llama3 (LlamaModel.generate_extra_tensors): one divisor per
 // rotary frequency; nullopt for other rope types.
 std::optional<std::vector<float>> llama3_rope_factors(const core::Json& config);
+
+// The transformers config class defaults (AutoConfig.from_pretrained(...).to_dict(), which the
+// reference reads) for the keys the Gemma / Gemma 2 / Gemma 3 / Phi-3 rules use, filled in where
+// config.json lacks them; Phi3Config's renaming of rope_scaling type su / yarn to longrope.
+void apply_config_defaults(core::Json& config, const ArchSpec& arch);
+
+// Phi3MiniModel.generate_extra_tensors: longrope's per-frequency factors and the attention factor
+// it writes as rope.scaling.attn_factor; nullopt without rope_scaling.long_factor.
+struct Phi3RopeFactors {
+  std::vector<float> long_factors, short_factors;
+  float attn_factor = 1.0f;
+};
+std::optional<Phi3RopeFactors> phi3_rope_factors(const core::Json& config);
+
+// The <arch>.* keys and general.file_type of the Gemma, Gemma 2 and Phi-3 rules (their own
+// set_gguf_parameters), and what Gemma3Model.set_gguf_parameters adds after TextModel's.
+void write_gemma_parameters(formats::GgufWriter& w, const core::Json& config, const std::string& prefix,
+                            uint32_t block_count, OutType outtype, bool gemma2);
+void write_phi3_parameters(formats::GgufWriter& w, const core::Json& config, const std::string& prefix,
+                           uint32_t block_count, OutType outtype);
+void write_gemma3_parameters(formats::GgufWriter& w, const core::Json& config, const std::string& prefix);
+
+// TextModel.__init__'s find_hparam: the first key present (JSON null counts as present).
+const core::Json* find_hparam(const core::Json& c, std::initializer_list<const char*> keys);
+uint32_t hparam_u32(const core::Json& v, std::string_view key);
+float hparam_f32(const core::Json& v, std::string_view key);
 
 // general.name as gguf-py's Metadata derives it from a folder name ("llama-spm" -> "Llama Spm").
 std::string title_from_folder_name(std::string_view folder_name);

@@ -13,25 +13,24 @@ namespace hfcpp::convert {
 
 using formats::GgufValue;
 
-namespace {
-
-// find_hparam: the first key present (JSON null counts as present, as in the reference's dict).
 const core::Json* find_hparam(const core::Json& c, std::initializer_list<const char*> keys) {
   for (const char* k : keys)
     if (c.contains(k)) return &c.at(k);
   return nullptr;
 }
 
-uint32_t as_u32(const core::Json& v, std::string_view key) {
+uint32_t hparam_u32(const core::Json& v, std::string_view key) {
   HFCPP_CHECK(v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= UINT32_MAX, ErrorCode::Format,
               "[convert] config.json '{}' is {}, expected a non-negative integer", key, v.dump());
   return static_cast<uint32_t>(v.get<int64_t>());
 }
 
-float as_f32(const core::Json& v, std::string_view key) {
+float hparam_f32(const core::Json& v, std::string_view key) {
   HFCPP_CHECK(v.is_number(), ErrorCode::Format, "[convert] config.json '{}' is {}, expected a number", key, v.dump());
   return static_cast<float>(v.get<double>());
 }
+
+namespace {
 
 // GPT2Model.set_gguf_parameters, which replaces TextModel's: n_ctx (the reference requires it; hfcpp
 // falls back to n_positions, which newer transformers versions save instead), n_embd, 4 * n_embd
@@ -43,13 +42,13 @@ void write_gpt2_parameters(formats::GgufWriter& w, const core::Json& c, const st
                 *keys.begin());
     return *v;
   };
-  w.set(p + "context_length", GgufValue::u32(as_u32(required({"n_ctx", "n_positions"}), "n_ctx")));
-  const uint32_t n_embd = as_u32(required({"n_embd"}), "n_embd");
+  w.set(p + "context_length", GgufValue::u32(hparam_u32(required({"n_ctx", "n_positions"}), "n_ctx")));
+  const uint32_t n_embd = hparam_u32(required({"n_embd"}), "n_embd");
   w.set(p + "embedding_length", GgufValue::u32(n_embd));
   w.set(p + "feed_forward_length", GgufValue::u32(4 * n_embd));
-  w.set(p + "attention.head_count", GgufValue::u32(as_u32(required({"n_head"}), "n_head")));
+  w.set(p + "attention.head_count", GgufValue::u32(hparam_u32(required({"n_head"}), "n_head")));
   w.set(p + "attention.layer_norm_epsilon",
-        GgufValue::f32(as_f32(required({"layer_norm_epsilon"}), "layer_norm_epsilon")));
+        GgufValue::f32(hparam_f32(required({"layer_norm_epsilon"}), "layer_norm_epsilon")));
   w.set("general.file_type", GgufValue::u32(static_cast<uint32_t>(outtype)));
 }
 
@@ -123,12 +122,25 @@ core::Json rope_parameters(const core::Json& c) {
   core::Json rope = core::Json::object();
   if (const core::Json* r = find_hparam(c, {"rope_parameters"}); r && r->is_object()) rope = *r;
   else if (const core::Json* r2 = find_hparam(c, {"rope_scaling"}); r2 && r2->is_object()) rope = *r2;
+  if (rope.contains("full_attention") || rope.contains("sliding_attention")) return rope;  // per layer type already
+  auto optional = [&](std::initializer_list<const char*> keys) {
+    const core::Json* v = find_hparam(c, keys);
+    return v != nullptr && !v->is_null() ? v : nullptr;
+  };
+  if (const core::Json* t = optional({"local_rope_theta", "rope_local_theta", "rope_theta_local", "swa_rope_theta",
+                                      "rope_local_base_freq"}))
+    rope["sliding_attention"] = {{"rope_theta", *t}};
   if (!rope.contains("rope_theta"))
-    if (const core::Json* t = find_hparam(c, {"global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta",
-                                               "rotary_emb_base"});
-        t && !t->is_null())
+    if (const core::Json* t = optional({"global_rope_theta", "rope_global_theta", "rope_theta_global", "rope_theta",
+                                        "rotary_emb_base"}))
       rope["rope_theta"] = *t;
-  if (!rope.contains("rope_type") && rope.contains("type")) rope["rope_type"] = rope["type"];
+  if (!rope.contains("rope_type") && rope.contains("type") && !rope["type"].is_null()) rope["rope_type"] = rope["type"];
+  if (!rope.contains("partial_rotary_factor"))
+    if (const core::Json* v = optional({"partial_rotary_factor", "rope_pct", "rope_percent"}))
+      rope["partial_rotary_factor"] = *v;
+  if (!rope.contains("original_max_position_embeddings"))
+    if (const core::Json* v = optional({"original_max_position_embeddings"}))
+      rope["original_max_position_embeddings"] = *v;
   return rope;
 }
 
@@ -231,6 +243,10 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
                           const std::string& name, uint64_t n_params, OutType outtype) {
   const std::string p = std::string(arch.gguf_arch) + ".";
   w.set("general.architecture", GgufValue::string(std::string(arch.gguf_arch)));
+  // Phi3MiniModel.generate_extra_tensors runs before the metadata is written, so its key comes first.
+  if (arch.hparams == HparamRule::Phi3)
+    if (auto factors = phi3_rope_factors(c))
+      w.set(p + "rope.scaling.attn_factor", GgufValue::f32(factors->attn_factor));
   w.set("general.type", GgufValue::string("model"));
   write_sampling_metadata(w, folder);
   w.set("general.name", GgufValue::string(name));
@@ -238,7 +254,14 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
 
   const core::Json* layers = find_hparam(c, {"n_layers", "num_hidden_layers", "n_layer", "num_layers"});
   HFCPP_CHECK(layers != nullptr, ErrorCode::Format, "[convert] config.json has no num_hidden_layers");
-  w.set(p + "block_count", GgufValue::u32(as_u32(*layers, "num_hidden_layers")));
+  const uint32_t block_count = hparam_u32(*layers, "num_hidden_layers");
+  if (arch.hparams == HparamRule::Gemma || arch.hparams == HparamRule::Gemma2 || arch.hparams == HparamRule::Phi3) {
+    if (arch.hparams == HparamRule::Phi3) write_phi3_parameters(w, c, p, block_count, outtype);
+    else write_gemma_parameters(w, c, p, block_count, outtype, arch.hparams == HparamRule::Gemma2);
+    w.set("general.quantization_version", GgufValue::u32(2));
+    return;
+  }
+  w.set(p + "block_count", GgufValue::u32(block_count));
   if (arch.gpt2) {
     write_gpt2_parameters(w, c, p, outtype);
     w.set("general.quantization_version", GgufValue::u32(2));
@@ -246,7 +269,7 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
   }
   auto u32_key = [&](std::initializer_list<const char*> keys, const std::string& gguf_key) {
     if (const core::Json* v = find_hparam(c, keys); v && !v->is_null())
-      w.set(p + gguf_key, GgufValue::u32(as_u32(*v, *keys.begin())));
+      w.set(p + gguf_key, GgufValue::u32(hparam_u32(*v, *keys.begin())));
   };
   u32_key({"max_position_embeddings", "n_ctx", "n_positions", "max_length", "max_sequence_length", "model_max_length"},
           "context_length");
@@ -256,27 +279,29 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
   u32_key({"num_attention_heads", "n_head", "n_heads"}, "attention.head_count");
   u32_key({"num_key_value_heads", "n_kv_heads"}, "attention.head_count_kv");
 
-  const core::Json rope = rope_parameters(c);
+  const core::Json rope_all = rope_parameters(c);
+  const core::Json& rope = rope_all.contains("full_attention") ? rope_all["full_attention"] : rope_all;
   if (rope.contains("rope_type") && rope["rope_type"].is_string()) {
     const std::string type = rope["rope_type"].get<std::string>();
     const bool has_factor = rope.contains("factor") && rope["factor"].is_number();
     if (type == "linear" && has_factor) {
       w.set(p + "rope.scaling.type", GgufValue::string("linear"));
-      w.set(p + "rope.scaling.factor", GgufValue::f32(as_f32(rope["factor"], "rope_scaling.factor")));
+      w.set(p + "rope.scaling.factor", GgufValue::f32(hparam_f32(rope["factor"], "rope_scaling.factor")));
     } else if (type == "yarn" && has_factor) {
       w.set(p + "rope.scaling.type", GgufValue::string("yarn"));
-      w.set(p + "rope.scaling.factor", GgufValue::f32(as_f32(rope["factor"], "rope_scaling.factor")));
+      w.set(p + "rope.scaling.factor", GgufValue::f32(hparam_f32(rope["factor"], "rope_scaling.factor")));
       const core::Json* orig = rope.contains("original_max_position_embeddings")
                                    ? &rope["original_max_position_embeddings"]
                                    : find_hparam(c, {"original_max_position_embeddings"});
       HFCPP_CHECK(orig != nullptr, ErrorCode::Format,
                   "[convert] rope_scaling yarn has no original_max_position_embeddings");
-      w.set(p + "rope.scaling.original_context_length", GgufValue::u32(as_u32(*orig, "original_max_position_embeddings")));
+      w.set(p + "rope.scaling.original_context_length",
+            GgufValue::u32(hparam_u32(*orig, "original_max_position_embeddings")));
       for (auto [hf, gguf] : {std::pair{"extrapolation_factor", "rope.scaling.yarn_ext_factor"},
                               std::pair{"attention_factor", "rope.scaling.yarn_attn_factor"},
                               std::pair{"beta_fast", "rope.scaling.yarn_beta_fast"},
                               std::pair{"beta_slow", "rope.scaling.yarn_beta_slow"}})
-        if (rope.contains(hf) && !rope[hf].is_null()) w.set(p + gguf, GgufValue::f32(as_f32(rope[hf], hf)));
+        if (rope.contains(hf) && !rope[hf].is_null()) w.set(p + gguf, GgufValue::f32(hparam_f32(rope[hf], hf)));
     } else if (type == "default" || (type == "llama3" && arch.permute_qk)) {
       // NONE: nothing written. LlamaModel carries llama3 scaling in the rope_freqs tensor instead.
     } else if (type != "linear" && type != "yarn") {
@@ -286,30 +311,35 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
     }
   }
   if (rope.contains("rope_theta") && rope["rope_theta"].is_number())
-    w.set(p + "rope.freq_base", GgufValue::f32(as_f32(rope["rope_theta"], "rope_theta")));
+    w.set(p + "rope.freq_base", GgufValue::f32(hparam_f32(rope["rope_theta"], "rope_theta")));
+  if (rope_all.contains("sliding_attention") && rope_all["sliding_attention"].is_object() &&
+      rope_all["sliding_attention"].contains("rope_theta") && !rope_all["sliding_attention"]["rope_theta"].is_null())
+    w.set(p + "rope.freq_base_swa", GgufValue::f32(hparam_f32(rope_all["sliding_attention"]["rope_theta"],
+                                                              "rope_local_base_freq")));
   if (const core::Json* v = find_hparam(c, {"rms_norm_eps", "norm_eps"}); v && !v->is_null())
-    w.set(p + "attention.layer_norm_rms_epsilon", GgufValue::f32(as_f32(*v, "rms_norm_eps")));
+    w.set(p + "attention.layer_norm_rms_epsilon", GgufValue::f32(hparam_f32(*v, "rms_norm_eps")));
   if (const core::Json* v = find_hparam(c, {"layer_norm_eps", "layer_norm_epsilon", "norm_epsilon"}); v && !v->is_null())
-    w.set(p + "attention.layer_norm_epsilon", GgufValue::f32(as_f32(*v, "layer_norm_eps")));
+    w.set(p + "attention.layer_norm_epsilon", GgufValue::f32(hparam_f32(*v, "layer_norm_eps")));
   if (c.contains("head_dim") && !c["head_dim"].is_null()) {
-    w.set(p + "attention.key_length", GgufValue::u32(as_u32(c["head_dim"], "head_dim")));
-    w.set(p + "attention.value_length", GgufValue::u32(as_u32(c["head_dim"], "head_dim")));
+    w.set(p + "attention.key_length", GgufValue::u32(hparam_u32(c["head_dim"], "head_dim")));
+    w.set(p + "attention.value_length", GgufValue::u32(hparam_u32(c["head_dim"], "head_dim")));
   }
   w.set("general.file_type", GgufValue::u32(static_cast<uint32_t>(outtype)));
 
   if (arch.llama_keys) {
     HFCPP_CHECK(c.contains("vocab_size"), ErrorCode::Format, "[convert] config.json has no vocab_size");
-    w.set(p + "vocab_size", GgufValue::u32(as_u32(c["vocab_size"], "vocab_size")));
+    w.set(p + "vocab_size", GgufValue::u32(hparam_u32(c["vocab_size"], "vocab_size")));
     uint32_t rope_dim = 0;
     if (c.contains("head_dim") && !c["head_dim"].is_null()) {
-      rope_dim = as_u32(c["head_dim"], "head_dim");
+      rope_dim = hparam_u32(c["head_dim"], "head_dim");
     } else {
-      const uint32_t heads = as_u32(c.value("num_attention_heads", core::Json()), "num_attention_heads");
+      const uint32_t heads = hparam_u32(c.value("num_attention_heads", core::Json()), "num_attention_heads");
       HFCPP_CHECK(heads > 0, ErrorCode::Format, "[convert] config.json num_attention_heads is 0");
-      rope_dim = as_u32(c.value("hidden_size", core::Json()), "hidden_size") / heads;
+      rope_dim = hparam_u32(c.value("hidden_size", core::Json()), "hidden_size") / heads;
     }
     w.set(p + "rope.dimension_count", GgufValue::u32(rope_dim));
   }
+  if (arch.hparams == HparamRule::Gemma3) write_gemma3_parameters(w, c, p);
   w.set("general.quantization_version", GgufValue::u32(2));
 }
 

@@ -17,6 +17,7 @@
 #include "hfcpp/formats/sharded_safetensors.h"
 #include "hfcpp/hub/cache.h"
 #include "hfcpp/quant/quant.h"
+#include "hfcpp/formats/sentencepiece_model.h"
 #include "models/gguf_names.h"
 
 namespace hfcpp::convert {
@@ -27,14 +28,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The architectures convert_hf_to_gguf.py maps through LlamaModel / Qwen2Model / Qwen3Model.
+// The architectures convert_hf_to_gguf.py maps through LlamaModel / Qwen2Model / Qwen3Model /
+// GPT2Model / GemmaModel / Gemma2Model / Gemma3Model / Phi3MiniModel.
 constexpr ArchSpec kArchs[] = {
     {"llama", "llama", true, true, false, VocabRule::Llama},
     {"mistral", "llama", true, true, false, VocabRule::Llama},  // MistralForCausalLM is LlamaModel there
     {"qwen2", "qwen2", false, false, false, VocabRule::Qwen2},
     {"qwen3", "qwen3", false, false, false, VocabRule::Qwen2},
-    {"gpt2", "gpt2", false, false, true},
+    {"gpt2", "gpt2", false, false, true, VocabRule::Default, HparamRule::Text, &models::kGpt2NameScheme},
+    {"gemma", "gemma", false, false, false, VocabRule::Gemma, HparamRule::Gemma},
+    {"gemma2", "gemma2", false, false, false, VocabRule::Gemma2, HparamRule::Gemma2, &models::kGemma2NameScheme},
+    {"gemma3_text", "gemma3", false, false, false, VocabRule::Gemma3, HparamRule::Gemma3, &models::kGemma2NameScheme},
+    {"phi3", "phi3", false, false, false, VocabRule::Phi3, HparamRule::Phi3, &models::kPhi3NameScheme},
 };
+
+bool is_gemma(const ArchSpec& a) {
+  return a.hparams == HparamRule::Gemma || a.hparams == HparamRule::Gemma2 || a.hparams == HparamRule::Gemma3;
+}
 
 // transformers' Conv1D stores [in, out]; GPT2Model.modify_tensors transposes these to [out, in].
 bool is_gpt2_conv1d_weight(std::string_view hf_name) {
@@ -50,6 +60,9 @@ struct PlannedTensor {
   int64_t permute_heads = 0;  // > 0: LlamaModel.permute with this many heads
   std::vector<float> generated;
   bool transpose = false;  // 2-d [rows, cols] written as [cols, rows]
+  bool add_one = false;    // Gemma's RMSNorm weights: w + 1, in the checkpoint's dtype when that is f16
+  bool f16_source = false;
+  int64_t keep_rows = -1;  // >= 0: only the first rows (Gemma 3's embedding trimmed to the vocabulary)
 };
 
 bool ends_with(std::string_view s, std::string_view suffix) {
@@ -83,6 +96,34 @@ void permute_rows(std::vector<float>& data, int64_t rows, int64_t cols, int64_t 
         std::memcpy(out.data() + (h * head_dim + 2 * i + j) * cols, data.data() + (h * head_dim + j * half + i) * cols,
                     static_cast<size_t>(cols) * sizeof(float));
   data.swap(out);
+}
+
+// Gemma3Model.modify_tensors keeps as many embedding rows as the vocabulary it writes:
+// _create_vocab_sentencepiece's size with a tokenizer.model, else tokenizer.json's vocab plus its
+// added tokens.
+int64_t gemma3_vocab_rows(const fs::path& folder, const core::Json& config) {
+  if (fs::is_regular_file(folder / "tokenizer.model")) {
+    for (const char* key : {"vocab_size_per_layer_input", "vocab_size"})
+      if (config.contains(key) && config[key].is_number_integer() && config[key].get<int64_t>() > 0)
+        return config[key].get<int64_t>();
+    return static_cast<int64_t>(formats::read_sentencepiece_model((folder / "tokenizer.model").string()).pieces.size());
+  }
+  const auto tokenizer = read_optional_json_file((folder / "tokenizer.json").string());
+  HFCPP_CHECK(tokenizer && tokenizer->is_object(), ErrorCode::NotFound,
+              "[convert] '{}' has neither tokenizer.model nor tokenizer.json, which gemma3 conversion reads",
+              folder.string());
+  auto count = [&](const core::Json& v) { return v.is_array() || v.is_object() ? static_cast<int64_t>(v.size()) : 0; };
+  const core::Json model = tokenizer->value("model", core::Json::object());
+  return count(model.value("vocab", core::Json())) + count(tokenizer->value("added_tokens", core::Json()));
+}
+
+// x + 1 as torch computes it on an f16 tensor: in float, rounded back to f16.
+void add_one_in_f16(std::vector<float>& data) {
+  for (float& v : data) v += 1.0f;
+  const tensor::Tensor rounded = tensor::Tensor::from_vector(data, {static_cast<int64_t>(data.size())})
+                                     .to(tensor::DType::F16)
+                                     .to(tensor::DType::F32);
+  data.assign(rounded.data<float>(), rounded.data<float>() + rounded.numel());
 }
 
 std::string resolve_folder(const std::string& model) {
@@ -151,6 +192,7 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
                 model_type, list);
   }
   report.architecture = std::string(arch->gguf_arch);
+  apply_config_defaults(config, *arch);
 
   // Tensors in the reference's order: shards by file name, each shard's tensors by name.
   const formats::ShardedSafetensors weights = formats::ShardedSafetensors::open(report.folder);
@@ -167,8 +209,18 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
     if (auto factors = llama3_rope_factors(config)) {
       const tensor::Shape shape{static_cast<int64_t>(factors->size())};
       report.n_params += factors->size();
-      plan.push_back({nullptr, "(generated)", "rope_freqs.weight", shape, GgmlType::F32, 0, std::move(*factors), false});
+      plan.push_back({nullptr, "(generated)", "rope_freqs.weight", shape, GgmlType::F32, 0, std::move(*factors)});
     }
+  if (arch->hparams == HparamRule::Phi3)
+    if (auto factors = phi3_rope_factors(config))
+      for (auto [name, values] : {std::pair{"rope_factors_long.weight", &factors->long_factors},
+                                  std::pair{"rope_factors_short.weight", &factors->short_factors}}) {
+        report.n_params += values->size();
+        plan.push_back({nullptr, "(generated)", name, {static_cast<int64_t>(values->size())}, GgmlType::F32, 0,
+                        std::move(*values)});
+      }
+  const int64_t gemma3_rows =
+      arch->hparams == HparamRule::Gemma3 ? gemma3_vocab_rows(folder, config) : int64_t{-1};
   for (const auto* shard : shards) {
     std::vector<std::string> names = shard->names();
     std::sort(names.begin(), names.end());
@@ -180,7 +232,10 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
           ends_with(mapped, ".rotary_emb.inv_freq"))
         continue;
       if (arch->gpt2 && (ends_with(mapped, ".attn.bias") || ends_with(mapped, ".attn.masked_bias"))) continue;
-      auto name = arch->gpt2 ? models::gguf_name_of_gpt2_tensor(mapped) : models::gguf_name_of_hf_tensor(mapped);
+      // GemmaModel / Gemma2Model.filter_tensors: the tied lm_head some exports carry is dropped.
+      if ((arch->hparams == HparamRule::Gemma || arch->hparams == HparamRule::Gemma2) && hf == "lm_head.weight")
+        continue;
+      auto name = models::gguf_name_of(mapped, *arch->names);
       HFCPP_CHECK(name.has_value(), ErrorCode::Unsupported, "[convert] can not map tensor '{}' of {} to a GGUF name",
                   hf, model_type);
       const auto& info = shard->info(hf);
@@ -191,7 +246,15 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
       tensor::Shape shape = info.shape;
       const bool transpose = arch->gpt2 && shape.size() == 2 && is_gpt2_conv1d_weight(mapped);
       if (transpose) std::swap(shape[0], shape[1]);
-      PlannedTensor t{shard, hf, *name, shape, type_for(*name, shape, o.outtype), 0, {}, transpose};
+      PlannedTensor t{shard, hf, *name, shape, GgmlType::F32, 0, {}, transpose};
+      t.add_one = is_gemma(*arch) && ends_with(mapped, "norm.weight");
+      t.f16_source = *info.dtype == tensor::DType::F16;
+      if (gemma3_rows >= 0 && mapped.find("embed_tokens.weight") != std::string::npos && !t.shape.empty() &&
+          t.shape[0] > gemma3_rows) {
+        t.keep_rows = gemma3_rows;
+        t.shape[0] = gemma3_rows;
+      }
+      t.type = type_for(*name, t.shape, o.outtype);
       if (arch->permute_qk) {
         if (ends_with(mapped, "q_proj.weight") || ends_with(mapped, "q_proj.bias")) t.permute_heads = heads;
         if (ends_with(mapped, "k_proj.weight") || ends_with(mapped, "k_proj.bias")) t.permute_heads = kv_heads;
@@ -240,6 +303,12 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
       if (t.file != nullptr) {
         const tensor::Tensor src = t.file->tensor(t.hf_name, tensor::DType::F32);
         data.assign(src.data<float>(), src.data<float>() + src.numel());
+      }
+      if (t.keep_rows >= 0) data.resize(static_cast<size_t>(tensor::shape_numel(t.shape)));
+      if (t.add_one) {
+        if (t.f16_source) add_one_in_f16(data);
+        else
+          for (float& v : data) v += 1.0f;
       }
       const int64_t rows = t.shape.empty() ? 1 : t.shape[0];
       const int64_t cols = rows == 0 ? 0 : static_cast<int64_t>(data.size()) / rows;

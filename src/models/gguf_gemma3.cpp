@@ -12,15 +12,10 @@ namespace hfcpp::models::gguf_gemma3 {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kSandwichNormNames = {{
-    {"ffn_norm", "pre_feedforward_layernorm"},
-    {"post_attention_norm", "post_attention_layernorm"},
-    {"post_ffw_norm", "post_feedforward_layernorm"},
-}};
-
 // llama.cpp's swa layers: an explicit per-layer bool array, or every layer but each n-th
-// (llama_hparams::set_swa_pattern; n = 0: all sliding); pattern 6 when the key is absent.
-std::vector<bool> sliding_layers(const formats::GgufFile& file, const std::string& key, int64_t layers) {
+// (llama_hparams::set_swa_pattern; n = 0: all sliding); the architecture's pattern when the key is absent.
+std::vector<bool> sliding_layers(const formats::GgufFile& file, const std::string& key, int64_t layers,
+                                 int64_t default_pattern) {
   std::vector<bool> sliding(static_cast<size_t>(layers));
   const formats::GgufValue* v = file.find(key);
   if (v != nullptr && v->is_array()) {
@@ -30,7 +25,7 @@ std::vector<bool> sliding_layers(const formats::GgufFile& file, const std::strin
     for (int64_t i = 0; i < layers; ++i) sliding[i] = v->items()[i].as_bool();
     return sliding;
   }
-  const int64_t pattern = file.get_int(key).value_or(6);
+  const int64_t pattern = file.get_int(key).value_or(default_pattern);
   HFCPP_CHECK(pattern >= 0, ErrorCode::Format, "[models] GGUF '{}': {} is {}, expected >= 0", file.path(), key,
               pattern);
   for (int64_t i = 0; i < layers; ++i) sliding[i] = pattern == 0 || i % pattern < pattern - 1;
@@ -39,14 +34,8 @@ std::vector<bool> sliding_layers(const formats::GgufFile& file, const std::strin
 
 }  // namespace
 
-std::optional<std::string_view> sandwich_norm_name(std::string_view gguf_part) {
-  for (const auto& [gguf, hf] : kSandwichNormNames)
-    if (gguf_part == gguf) return hf;
-  return std::nullopt;
-}
-
-void add_config(const formats::GgufFile& file, core::Json& c) {
-  const std::string p = "gemma3.";
+void add_config(const formats::GgufFile& file, std::string_view arch, core::Json& c) {
+  const std::string p = std::string(arch) + ".";
   const int64_t layers = c.at("num_hidden_layers").get<int64_t>();
   const int64_t hidden = c.at("hidden_size").get<int64_t>();
   const int64_t heads = c.at("num_attention_heads").get<int64_t>();
@@ -57,20 +46,27 @@ void add_config(const formats::GgufFile& file, core::Json& c) {
   c["head_dim"] = *key_length;
   c.erase("hidden_act");
   c["hidden_activation"] = "gelu_pytorch_tanh";
-  // llama.cpp scales queries by 1/sqrt(head_dim), except 27B (62 layers): 1/sqrt(hidden / heads),
-  // which is the checkpoints' query_pre_attn_scalar (256, or 168 for 27B).
-  c["query_pre_attn_scalar"] = layers == 62 ? hidden / heads : *key_length;
-  // No sliding window (or 0): every layer attends to everything, as in llama.cpp.
-  const int64_t window = file.get_int(p + "attention.sliding_window").value_or(0);
-  std::vector<bool> sliding = sliding_layers(file, p + "attention.sliding_window_pattern", layers);
+  if (arch == "gemma") return;  // 1/sqrt(head_dim) scaling, no window, no soft-capping
+  // llama.cpp scales queries by 1/sqrt(head_dim), except for the 27B models (Gemma 2: 46 layers,
+  // Gemma 3: 62): 1/sqrt(hidden / heads), which is their query_pre_attn_scalar (144, 168).
+  c["query_pre_attn_scalar"] = layers == (arch == "gemma2" ? 46 : 62) ? hidden / heads : *key_length;
+  // llama.cpp's defaults when the keys are absent: Gemma 2 a 4096 window on every other layer and
+  // soft-capping 50 / 30; Gemma 3 no window (every layer attends to everything) and no capping.
+  const bool gemma2 = arch == "gemma2";
+  const int64_t window = file.get_int(p + "attention.sliding_window").value_or(gemma2 ? 4096 : 0);
+  std::vector<bool> sliding = sliding_layers(file, p + "attention.sliding_window_pattern", layers, gemma2 ? 2 : 6);
   core::Json types = core::Json::array();
   for (int64_t i = 0; i < layers; ++i)
     types.push_back(window > 0 && sliding[i] ? "sliding_attention" : "full_attention");
   c["layer_types"] = std::move(types);
   if (window > 0) c["sliding_window"] = window;
-  c["rope_local_base_freq"] = file.get_float(p + "rope.freq_base_swa").value_or(10000.0);
-  if (auto v = file.get_float(p + "final_logit_softcapping"); v && *v > 0) c["final_logit_softcapping"] = *v;
-  if (auto v = file.get_float(p + "attn_logit_softcapping"); v && *v > 0) c["attn_logit_softcapping"] = *v;
+  // A cap of 0 is none; null says so to Gemma2Config, whose absent keys mean 50 / 30.
+  for (auto [key, fallback] : {std::pair{"final_logit_softcapping", 30.0}, std::pair{"attn_logit_softcapping", 50.0}}) {
+    const double cap = file.get_float(p + key).value_or(gemma2 ? fallback : 0.0);
+    if (cap > 0) c[key] = cap;
+    else if (gemma2) c[key] = core::Json();
+  }
+  if (!gemma2) c["rope_local_base_freq"] = file.get_float(p + "rope.freq_base_swa").value_or(10000.0);
 }
 
 bool is_shifted_norm(std::string_view hf_name) {

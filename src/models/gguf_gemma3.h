@@ -1,7 +1,6 @@
-// What llama.cpp's "gemma3" GGUF architecture needs beyond the llama family's mapping: the
-// sandwich-norm tensor names, the Gemma3TextConfig keys the metadata leaves implicit (llama.cpp
-// hard-codes them in llama_model_gemma3::load_arch_hparams), and the RMSNorm weights that
-// convert_hf_to_gguf stores as 1 + w.
+// What llama.cpp's "gemma", "gemma2" and "gemma3" GGUF architectures need beyond the common keys:
+// the config keys the metadata leaves implicit (llama.cpp hard-codes them in load_arch_hparams), and
+// the RMSNorm weights that convert_hf_to_gguf stores as 1 + w. (Tensor names: models/gguf_names.h.)
 #pragma once
 
 #include <optional>
@@ -13,14 +12,11 @@
 
 namespace hfcpp::models::gguf_gemma3 {
 
-// The HF name of a per-layer GGUF name that Gemma 2/3 use differently from Llama ("ffn_norm" is
-// the pre-MLP norm there, "post_attention_norm", "post_ffw_norm"); nullopt for the common ones.
-std::optional<std::string_view> sandwich_norm_name(std::string_view gguf_part);
-
-// Adds what Gemma3TextConfig needs to the config built from the common keys (prefix "gemma3."):
-// head_dim, sliding window and per-layer types, rope_local_base_freq, query_pre_attn_scalar,
-// softcapping, hidden_activation; as llama.cpp reads the same file.
-void add_config(const formats::GgufFile& file, core::Json& config);
+// Adds what GemmaConfig / Gemma2Config / Gemma3TextConfig need to the config built from the common
+// keys (arch: the GGUF architecture, "gemma", "gemma2" or "gemma3"): head_dim, hidden_activation and,
+// for Gemma 2/3, the sliding window and per-layer types, query_pre_attn_scalar, soft-capping and
+// Gemma 3's rope_local_base_freq; as llama.cpp reads the same file.
+void add_config(const formats::GgufFile& file, std::string_view arch, core::Json& config);
 
 // True for the Gemma RMSNorm weights ("...norm.weight", as transformers' Gemma2TensorProcessor
 // tests); shift_norm_weight returns w from the stored 1 + w, in f32.

@@ -45,6 +45,36 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kG
      {"ffn_up", "mlp.c_fc"},
      {"ffn_down", "mlp.c_proj"}}};
 
+// Gemma 2 / Gemma 3 (gguf-py's TensorNameMap for MODEL_ARCH.GEMMA2 / GEMMA3): sandwich norms around
+// attention and MLP, so "post_attention_layernorm" is post_attention_norm there and the pre-MLP norm
+// is ffn_norm; Gemma 3 adds q/k norms. Gemma (1) keeps the llama names.
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kGemma2LayerNames = {{
+    {"attn_q", "self_attn.q_proj"},
+    {"attn_k", "self_attn.k_proj"},
+    {"attn_v", "self_attn.v_proj"},
+    {"attn_output", "self_attn.o_proj"},
+    {"attn_q_norm", "self_attn.q_norm"},
+    {"attn_k_norm", "self_attn.k_norm"},
+    {"ffn_gate", "mlp.gate_proj"},
+    {"ffn_up", "mlp.up_proj"},
+    {"ffn_down", "mlp.down_proj"},
+    {"attn_norm", "input_layernorm"},
+    {"post_attention_norm", "post_attention_layernorm"},
+    {"ffn_norm", "pre_feedforward_layernorm"},
+    {"post_ffw_norm", "post_feedforward_layernorm"},
+}};
+
+// Phi-3 (MODEL_ARCH.PHI3): q/k/v and gate/up stay fused, as llama.cpp runs them (attn_qkv; ffn_up
+// holds [gate; up] rows).
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kPhi3LayerNames = {{
+    {"attn_qkv", "self_attn.qkv_proj"},
+    {"attn_output", "self_attn.o_proj"},
+    {"ffn_up", "mlp.gate_up_proj"},
+    {"ffn_down", "mlp.down_proj"},
+    {"attn_norm", "input_layernorm"},
+    {"ffn_norm", "post_attention_layernorm"},
+}};
+
 // One architecture family's naming: {gguf, hf} tables for whole-model and per-layer tensors, and
 // the prefixes of the Hugging Face names (hf_prefix is optional on input, never on lm_head).
 struct GgufNameScheme {
@@ -55,6 +85,8 @@ struct GgufNameScheme {
 };
 inline constexpr GgufNameScheme kLlamaNameScheme{"", "model.layers.", kGgufGlobalNames, kGgufLayerNames};
 inline constexpr GgufNameScheme kGpt2NameScheme{"transformer.", "h.", kGpt2GlobalNames, kGpt2LayerNames};
+inline constexpr GgufNameScheme kGemma2NameScheme{"", "model.layers.", kGgufGlobalNames, kGemma2LayerNames};
+inline constexpr GgufNameScheme kPhi3NameScheme{"", "model.layers.", kGgufGlobalNames, kPhi3LayerNames};
 
 // "<stem>.weight" / "<stem>.bias" -> {stem, suffix}; nullopt for other names.
 std::optional<std::pair<std::string_view, std::string_view>> split_param_suffix(std::string_view name);

@@ -73,13 +73,57 @@ struct GgufArch {
   std::string_view gguf;
   std::string_view model_type;
   std::string_view hf_class;
-  bool gemma_norms = false;  // sandwich norms, RMSNorm weights stored as 1 + w (gguf_gemma3.h)
+  bool gemma_norms = false;  // RMSNorm weights stored as 1 + w, Gemma hyperparameters (gguf_gemma3.h)
+  const GgufNameScheme* names = &kLlamaNameScheme;
 };
-constexpr std::array<GgufArch, 5> kArchs = {{{"llama", "llama", "LlamaForCausalLM"},
+constexpr std::array<GgufArch, 8> kArchs = {{{"llama", "llama", "LlamaForCausalLM"},
                                              {"qwen2", "qwen2", "Qwen2ForCausalLM"},
                                              {"qwen3", "qwen3", "Qwen3ForCausalLM"},
-                                             {"gemma3", "gemma3_text", "Gemma3ForCausalLM", true},
-                                             {"gpt2", "gpt2", "GPT2LMHeadModel"}}};
+                                             {"gemma", "gemma", "GemmaForCausalLM", true},
+                                             {"gemma2", "gemma2", "Gemma2ForCausalLM", true, &kGemma2NameScheme},
+                                             {"gemma3", "gemma3_text", "Gemma3ForCausalLM", true, &kGemma2NameScheme},
+                                             {"phi3", "phi3", "Phi3ForCausalLM", false, &kPhi3NameScheme},
+                                             {"gpt2", "gpt2", "GPT2LMHeadModel", false, &kGpt2NameScheme}}};
+
+std::vector<float> vector_tensor(const formats::GgufFile& file, const std::string& name) {
+  const tensor::Tensor t = file.tensor(name).to(tensor::DType::F32).contiguous();
+  HFCPP_CHECK(t.dim() == 1, ErrorCode::Format, "[models] GGUF '{}': {} has {} dims, expected 1", file.path(), name,
+              t.dim());
+  return std::vector<float>(t.data<float>(), t.data<float>() + t.numel());
+}
+
+// What Phi3Config needs beyond the common keys, as Phi3MiniModel wrote them: rope.dimension_count
+// is the rotary width (partial_rotary_factor * head_dim), rope.scaling.original_context_length the
+// pre-extension context, and longrope's factors are the rope_factors_long / _short tensors with
+// rope.scaling.attn_factor beside them. sliding_window 0 stands for none (llama.cpp ignores Phi-3's
+// window altogether; hfcpp keeps it, as transformers does).
+void add_phi3_config(const formats::GgufFile& file, core::Json& c) {
+  const int64_t hidden = c.at("hidden_size").get<int64_t>(), heads = c.at("num_attention_heads").get<int64_t>();
+  HFCPP_CHECK(heads > 0 && hidden % heads == 0, ErrorCode::Format,
+              "[models] GGUF '{}': phi3.embedding_length {} is not a multiple of phi3.attention.head_count {}",
+              file.path(), hidden, heads);
+  if (c.contains("head_dim")) {
+    const int64_t rotary = c["head_dim"].get<int64_t>(), head_dim = hidden / heads;
+    if (rotary != head_dim) c["partial_rotary_factor"] = static_cast<double>(rotary) / static_cast<double>(head_dim);
+    c.erase("head_dim");  // Phi3Config derives it from hidden_size / num_attention_heads
+  }
+  if (auto orig = file.get_int("phi3.rope.scaling.original_context_length"))
+    c["original_max_position_embeddings"] = *orig;
+  const int64_t window = file.get_int("phi3.attention.sliding_window").value_or(0);
+  c["sliding_window"] = window > 0 ? core::Json(window) : core::Json();
+  const bool has_long = file.find_tensor("rope_factors_long.weight") != nullptr;
+  const bool has_short = file.find_tensor("rope_factors_short.weight") != nullptr;
+  HFCPP_CHECK(has_long == has_short, ErrorCode::Format,
+              "[models] GGUF '{}' has only one of rope_factors_long.weight and rope_factors_short.weight", file.path());
+  if (!has_long) return;
+  HFCPP_CHECK(!c.contains("rope_scaling"), ErrorCode::Unsupported,
+              "[models] GGUF '{}' has both rope scaling keys and rope_factors tensors", file.path());
+  core::Json scaling = {{"rope_type", "longrope"},
+                        {"long_factor", vector_tensor(file, "rope_factors_long.weight")},
+                        {"short_factor", vector_tensor(file, "rope_factors_short.weight")}};
+  if (auto f = file.get_float("phi3.rope.scaling.attn_factor")) scaling["attention_factor"] = *f;
+  c["rope_scaling"] = std::move(scaling);
+}
 
 const GgufArch* find_arch(std::string_view arch) {
   for (const auto& a : kArchs)
@@ -99,13 +143,8 @@ const GgufArch& arch_of(const formats::GgufFile& file) {
 }  // namespace
 
 std::optional<std::string> hf_name_of_gguf_tensor(std::string_view name, std::string_view arch) {
-  if (arch == "gpt2") return hf_name_of(name, kGpt2NameScheme);
-  if (const GgufArch* a = find_arch(arch); a != nullptr && a->gemma_norms)  // Gemma 3's extra norms
-    if (const auto split = split_param_suffix(name))
-      if (const auto layer_part = split_layer_stem(split->first, "blk."))
-        if (auto hf = gguf_gemma3::sandwich_norm_name(layer_part->second))
-          return fmt::format("model.layers.{}.{}{}", layer_part->first, *hf, split->second);
-  return hf_name_of(name, kLlamaNameScheme);
+  const GgufArch* a = find_arch(arch);
+  return hf_name_of(name, a != nullptr ? *a->names : kLlamaNameScheme);
 }
 
 ModelConfig config_from_gguf(const formats::GgufFile& file) {
@@ -182,7 +221,8 @@ ModelConfig config_from_gguf(const formats::GgufFile& file) {
   if (auto v = file.get_int("tokenizer.ggml.bos_token_id")) c["bos_token_id"] = *v;
   if (auto v = file.get_int("tokenizer.ggml.eos_token_id")) c["eos_token_id"] = *v;
   if (auto v = file.get_int("tokenizer.ggml.padding_token_id")) c["pad_token_id"] = *v;
-  if (arch.gguf == "gemma3") gguf_gemma3::add_config(file, c);
+  if (arch.gemma_norms) gguf_gemma3::add_config(file, arch.gguf, c);
+  if (arch.gguf == "phi3") add_phi3_config(file, c);
   return ModelConfig::from_json(std::move(c), file.path() + " (GGUF metadata)");
 }
 

@@ -251,6 +251,14 @@ def test_llama_cpp_tokenizes_like_sentencepiece(case, tmp_path):
     folder = fixture_folder(case, tmp_path)
     path = convert(folder, tmp_path / "out.gguf", "f32")
     sp = spm.SentencePieceProcessor(model_file=str(folder / "tokenizer.model"))
+    if case.startswith("gemma"):
+        # GemmaModel writes add_space_prefix false whatever the model says (Gemma's own models have no
+        # dummy prefix; this fixture has one), so llama.cpp matches SentencePiece without it.
+        from sentencepiece import sentencepiece_model_pb2 as pb
+        proto = pb.ModelProto()
+        proto.ParseFromString((folder / "tokenizer.model").read_bytes())
+        proto.normalizer_spec.add_dummy_prefix = False
+        sp = spm.SentencePieceProcessor(model_proto=proto.SerializeToString())
     llm = llama_cpp.Llama(model_path=str(path), n_ctx=64, n_threads=2, verbose=False, vocab_only=True)
     for text in TEXTS:
         assert llm.tokenize(text.encode(), add_bos=False, special=False) == sp.encode(text), text
