@@ -1,5 +1,6 @@
 // Prefill and greedy decode of a causal LM, for bench/decoder_bench.py.
 //   decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS] [PREFILL_CHUNK]
+//                 [CACHE_DTYPE auto|f32|f16]
 // -> one JSON line: load_s, prefill_s (best of REPEATS: PROMPT_TOKENS tokens per row, logits of the
 // last position, which is the time to first token), decode_s (NEW_TOKENS greedy steps, batch rows at
 // once, after that prefill), peak_rss_mb (VmHWM), rss_after_load_mb / peak_rss_load_mb (VmRSS /
@@ -51,7 +52,7 @@ std::vector<int64_t> argmax_rows(const hfcpp::tensor::Tensor& logits) {  // [B, 
 int main(int argc, char** argv) {
   if (argc < 6) {
     std::fprintf(stderr, "usage: decoder_bench MODEL PROMPT_TOKENS NEW_TOKENS BATCH THREADS [auto|f32|quantized] [REPEATS] "
-                 "[PREFILL_CHUNK]\n");
+                 "[PREFILL_CHUNK] [CACHE_DTYPE]\n");
     return 2;
   }
   using hfcpp::tensor::Tensor;
@@ -61,6 +62,8 @@ int main(int argc, char** argv) {
   const std::string dtype = argc > 6 ? argv[6] : "auto";
   const int repeats = argc > 7 ? std::atoi(argv[7]) : 2;
   const int64_t prefill_chunk = argc > 8 ? std::atoll(argv[8]) : hfcpp::models::kDefaultPrefillChunkTokens;
+  // The KV cache's element type (auto: the model's choice, f16 for --dtype quantized).
+  const auto cache_dtype = hfcpp::models::parse_kv_cache_dtype(argc > 9 ? argv[9] : "auto");
   hfcpp::core::set_num_threads(threads);
   hfcpp::models::LoadOptions options;
   options.quantized_matmuls = dtype == "quantized";
@@ -81,7 +84,7 @@ int main(int argc, char** argv) {
   // One prefill and the decode first, as `hfcpp run` does, so the peak RSS is a real run's; the extra
   // prefill repeats come after (best time). A second prefill in the same process would raise the peak
   // by 10-20 MB: freed activation and cache blocks stay in glibc's heap and per-thread arenas.
-  auto make_cache = [&] { return lm->make_cache({.batch = batch, .max_length = prompt + new_tokens}); };
+  auto make_cache = [&] { return lm->make_cache({.batch = batch, .max_length = prompt + new_tokens, .dtype = cache_dtype}); };
   std::unique_ptr<hfcpp::models::KvCache> cache = make_cache();
   auto t = Clock::now();
   hfcpp::models::CausalLMOutput out = hfcpp::models::forward_chunked(*lm, in, *cache, prefill_chunk);

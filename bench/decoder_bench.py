@@ -149,7 +149,8 @@ def memory_model(path):
 def memory_table(path, args, rows):
     file_bytes, f32_bytes, kv_per_position = memory_model(path)
     print(f"\nPeak RSS of hfcpp (MiB = 2^20 bytes) against weights + KV cache + 15% (issue 5); KV cache: f32 K and V "
-          f"for {args.prompt} + {args.new} positions per row. TTFT: prefill of the {args.prompt}-token prompt "
+          f"for {args.prompt} + {args.new} positions per row (hfcpp's KV buffers: what it holds, f16 with --dtype "
+          f"quantized as llama.cpp's default cache). TTFT: prefill of the {args.prompt}-token prompt "
           "(best of --repeats, weights already loaded); load + TTFT: from the start of loading.\n")
     print("| hfcpp | batch | peak RSS | weights held | KV cache | bound (+15%) | within | hfcpp's KV buffers "
           "| RSS after load | TTFT (s) | load + TTFT (s) |")

@@ -21,7 +21,7 @@ struct LogitsOptions {
   std::string model;
   std::string ids;
   int64_t steps = 0;
-  std::string cache = "dynamic";
+  std::string cache = "dynamic", cache_dtype = "auto";
   std::string dtype = "auto";
   int64_t residual_length = 128;
   int64_t group_size = 64;
@@ -64,7 +64,8 @@ void run_logits(const LogitsOptions& o) {
   auto lm = models::load_causal_lm(o.model, load);
   const int64_t T = static_cast<int64_t>(ids.size()), V = lm->vocab_size();
   auto cache = lm->make_cache({.kind = kind, .batch = 1, .max_length = T + o.steps,
-                               .residual_length = o.residual_length, .group_size = o.group_size});
+                               .residual_length = o.residual_length, .group_size = o.group_size,
+                               .dtype = models::parse_kv_cache_dtype(o.cache_dtype)});
   auto out = lm->forward({.input_ids = tensor::Tensor::from_data<int64_t>(ids, {1, T})}, *cache);
   const std::vector<float> prompt = out.logits.to_float_vector();
   core::Json steps = core::Json::array();
@@ -110,6 +111,7 @@ void register_logits(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_option("--cache", opts->cache, "KV cache: dynamic|static|sliding|int8|int4")->capture_default_str();
   cmd->add_option("--dtype", opts->dtype, "Weights dtype: auto|f32|bf16|f16, or quantized (GGUF: block-quantized "
                   "weights multiplied as they are, llama.cpp's numerics)")->capture_default_str();
+  cmd->add_option("--cache-dtype", opts->cache_dtype, "KV cache element type: auto|f32|f16")->capture_default_str();
   cmd->add_option("--residual-length", opts->residual_length, "Quantized cache: newest positions kept in f32")
       ->capture_default_str();
   cmd->add_option("--group-size", opts->group_size, "Quantized cache: elements per group")->capture_default_str();

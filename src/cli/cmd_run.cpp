@@ -36,7 +36,7 @@ struct RunOptions {
   std::optional<double> temperature, top_p, min_p, typical_p, repetition_penalty;
   bool do_sample = false, greedy = false;
   std::optional<uint64_t> seed;
-  std::string cache = "dynamic", dtype = "auto";
+  std::string cache = "dynamic", dtype = "auto", cache_dtype = "auto";
   int64_t prefill_chunk = models::kDefaultPrefillChunkTokens;
   std::vector<std::string> stop;
   bool no_chat_template = false, json = false;
@@ -87,6 +87,7 @@ void run(const RunOptions& o) {
   generation::ChatOptions chat_options;
   chat_options.generate.config = make_config(o, assets.generation_config);
   chat_options.generate.cache.kind = cache_kind;
+  chat_options.generate.cache.dtype = models::parse_kv_cache_dtype(o.cache_dtype);
   HFCPP_CHECK(o.prefill_chunk >= 0, ErrorCode::Usage, "[run] --prefill-chunk {} must be >= 0 (0: no chunking)",
               o.prefill_chunk);
   chat_options.generate.prefill_chunk_tokens = o.prefill_chunk;
@@ -198,6 +199,8 @@ void register_run(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_flag("--greedy", o->greedy, "Greedy decoding");
   cmd->add_option("--seed", o->seed, "Sampling seed (reproducible answers)");
   cmd->add_option("--cache", o->cache, "KV cache: dynamic|static|sliding|int8|int4")->capture_default_str();
+  cmd->add_option("--cache-dtype", o->cache_dtype, "KV cache element type: auto|f32|f16 (auto: f16 with "
+                  "--dtype quantized, as llama.cpp; f32 otherwise)")->capture_default_str();
   cmd->add_option("--prefill-chunk", o->prefill_chunk,
                   "Prompt tokens per forward pass (bounds prefill memory; 0: the whole prompt at once)")
       ->capture_default_str();

@@ -218,6 +218,13 @@ TEST(GgufSource, QuantizedWeightsRunQuantizedWithinQ8ActivationError) {
   // order or a wrong block gives O(1).
   EXPECT_LE(err / ref, 2e-3) << "NMSE of quantized-kernel logits vs dequantized f32";
   EXPECT_GT(err, 0.0);  // the kernels did run (activations were rounded)
+  // Block-quantized weights get llama.cpp's default f16 KV cache; dequantized ones keep f32.
+  auto cache_bytes = [](const models::CausalLM& lm) {
+    auto cache = lm.make_cache({.batch = 1, .max_length = 4});
+    lm.forward({.input_ids = tensor::Tensor::from_data<int64_t>(std::vector<int64_t>{1, 2, 3, 4}, {1, 4})}, *cache);
+    return cache->memory_bytes();
+  };
+  EXPECT_EQ(cache_bytes(*quantized) * 2, cache_bytes(*dequantized));
   fs::remove(path);
 }
 

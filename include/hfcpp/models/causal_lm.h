@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,14 @@ struct KvCacheOptions {
   int64_t max_length = 0;
   int64_t residual_length = 128;  // quantized: newest positions kept unquantized (transformers' default)
   int64_t group_size = 64;        // quantized: elements per quantization group
+  // Element type of the dynamic/static/sliding buffers: F32 or F16 (llama.cpp's default: half the
+  // bytes for decode attention to read, keys and values rounded to f16). nullopt: the model's
+  // choice, F16 when its matmul weights are GGUF block-quantized (--dtype quantized), else F32
+  // (f32/bf16 runs keep transformers' f32 cache). The quantized kinds keep their recent window in f32.
+  std::optional<tensor::DType> dtype{};
 };
+// "auto", "f32"/"float32", "f16"/"float16" (the CLI's --cache-dtype); throws Usage otherwise.
+std::optional<tensor::DType> parse_kv_cache_dtype(const std::string& name);
 
 // Keys and values of the positions seen so far, for every layer.
 class KvCache {

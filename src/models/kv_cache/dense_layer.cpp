@@ -11,34 +11,40 @@ using tensor::DType;
 
 namespace {
 
-// Copies src [B, H, T, D] (unit last stride) into slots [at, at + T) of dst [B, H, cap, D].
+// Copies src [B, H, T, D] (unit last stride) into slots [at, at + T) of dst [B, H, cap, D],
+// converted to dst's dtype (f32 or f16) first when it differs.
 void copy_positions(const Tensor& src, Tensor& dst, int64_t at) {
-  const Tensor s = src.strides()[3] == 1 && src.dtype() == DType::F32 ? src : src.to(DType::F32).contiguous();
+  const Tensor s = src.strides()[3] == 1 && src.dtype() == dst.dtype() ? src : src.to(dst.dtype()).contiguous();
   const int64_t B = s.size(0), H = s.size(1), T = s.size(2), D = s.size(3), cap = dst.size(2);
-  const float* ps = s.data<float>();
-  float* pd = dst.mutable_data<float>();
+  const size_t elem = tensor::dtype_size(dst.dtype());
+  const auto* ps = static_cast<const uint8_t*>(s.raw_data());
+  auto* pd = static_cast<uint8_t*>(dst.raw_mutable_data());
   const auto& st = s.strides();
   for (int64_t b = 0; b < B; ++b)
     for (int64_t h = 0; h < H; ++h)
       for (int64_t t = 0; t < T; ++t)
-        std::memcpy(pd + ((b * H + h) * cap + at + t) * D, ps + b * st[0] + h * st[1] + t * st[2],
-                    static_cast<size_t>(D) * sizeof(float));
+        std::memcpy(pd + static_cast<size_t>((b * H + h) * cap + at + t) * D * elem,
+                    ps + static_cast<size_t>(b * st[0] + h * st[1] + t * st[2]) * elem, static_cast<size_t>(D) * elem);
 }
 
 // Moves slots [from, from + n) to [to, to + n) in every row of buf [B, H, cap, D].
 void move_positions(Tensor& buf, int64_t from, int64_t to, int64_t n) {
   const int64_t rows = buf.size(0) * buf.size(1), cap = buf.size(2), D = buf.size(3);
-  float* p = buf.mutable_data<float>();
+  const size_t elem = tensor::dtype_size(buf.dtype());
+  auto* p = static_cast<uint8_t*>(buf.raw_mutable_data());
   for (int64_t r = 0; r < rows; ++r)
-    std::memmove(p + (r * cap + to) * D, p + (r * cap + from) * D, static_cast<size_t>(n * D) * sizeof(float));
+    std::memmove(p + static_cast<size_t>((r * cap + to) * D) * elem, p + static_cast<size_t>((r * cap + from) * D) * elem,
+                 static_cast<size_t>(n * D) * elem);
 }
 
 }  // namespace
 
 DenseKvLayer::DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64_t capacity, bool trim_to_window,
-                           int64_t growth_limit)
+                           int64_t growth_limit, DType storage)
     : spec_(spec), growth_(growth), trim_(trim_to_window && spec.window > 0), batch_(batch), cap_(0),
-      growth_limit_(growth_limit) {
+      growth_limit_(growth_limit), storage_(storage) {
+  HFCPP_CHECK(storage == DType::F32 || storage == DType::F16, ErrorCode::InvalidArgument,
+              "[kv_cache] cache dtype {}: expected float32 or float16", tensor::dtype_name(storage));
   if (growth_limit_ > 0) capacity = std::min(capacity, growth_limit_);
   // A sliding layer never needs more than two windows (plus a long prompt's chunk, see make_room).
   if (trim_) capacity = std::max<int64_t>(std::min(capacity, 2 * spec.window), 2);
@@ -49,8 +55,8 @@ DenseKvLayer::DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64
 }
 
 void DenseKvLayer::reallocate(int64_t batch, int64_t capacity) {
-  Tensor k = Tensor::empty({batch, spec_.n_kv_heads, capacity, spec_.head_dim}, DType::F32);
-  Tensor v = Tensor::empty({batch, spec_.n_kv_heads, capacity, spec_.head_dim}, DType::F32);
+  Tensor k = Tensor::empty({batch, spec_.n_kv_heads, capacity, spec_.head_dim}, storage_);
+  Tensor v = Tensor::empty({batch, spec_.n_kv_heads, capacity, spec_.head_dim}, storage_);
   if (len_ > 0 && batch == batch_) {
     copy_positions(k_.narrow(2, 0, len_), k, 0);
     copy_positions(v_.narrow(2, 0, len_), v, 0);
@@ -123,11 +129,13 @@ void DenseKvLayer::reorder(const std::vector<int64_t>& indices) {
     HFCPP_CHECK(i >= 0 && i < batch_, ErrorCode::InvalidArgument,
                 "[kv_cache] reorder index {} is out of range for a batch of {}", i, batch_);
   const int64_t H = spec_.n_kv_heads, D = spec_.head_dim;
-  Tensor k = Tensor::empty({nb, H, cap_, D}, DType::F32), v = Tensor::empty({nb, H, cap_, D}, DType::F32);
-  const size_t row = static_cast<size_t>(H * cap_ * D);
+  Tensor k = Tensor::empty({nb, H, cap_, D}, storage_), v = Tensor::empty({nb, H, cap_, D}, storage_);
+  const size_t row = static_cast<size_t>(H * cap_ * D) * tensor::dtype_size(k.dtype());
   for (int64_t b = 0; b < nb; ++b) {
-    std::memcpy(k.mutable_data<float>() + b * row, k_.data<float>() + indices[b] * row, row * sizeof(float));
-    std::memcpy(v.mutable_data<float>() + b * row, v_.data<float>() + indices[b] * row, row * sizeof(float));
+    std::memcpy(static_cast<uint8_t*>(k.raw_mutable_data()) + b * row,
+                static_cast<const uint8_t*>(k_.raw_data()) + indices[b] * row, row);
+    std::memcpy(static_cast<uint8_t*>(v.raw_mutable_data()) + b * row,
+                static_cast<const uint8_t*>(v_.raw_data()) + indices[b] * row, row);
   }
   k_ = std::move(k);
   v_ = std::move(v);

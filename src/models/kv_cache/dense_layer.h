@@ -1,4 +1,4 @@
-// One layer's keys and values in f32 buffers [B, Hkv, capacity, D]: positions are appended in
+// One layer's keys and values in f32 or f16 buffers [B, Hkv, capacity, D]: positions are appended in
 // place; capacity doubles when growable (never a concat of the whole cache per step), is fixed
 // for a static cache, and a sliding-window layer drops its oldest positions once they can no
 // longer be attended to (amortised: the buffer holds 2 windows, so a shift happens once a window).
@@ -15,8 +15,9 @@ class DenseKvLayer {
   enum class Growth { Doubling, Fixed };
   // growth_limit > 0 (Doubling): the expected final length (prompt + new tokens); doubling stops
   // there, so the buffers end at that length instead of up to twice it (grown further if needed).
+  // storage: F32, or F16 (keys and values rounded on the way in, half the bytes to read).
   DenseKvLayer(KvLayerSpec spec, int64_t batch, Growth growth, int64_t capacity, bool trim_to_window,
-               int64_t growth_limit = 0);
+               int64_t growth_limit = 0, tensor::DType storage = tensor::DType::F32);
 
   int64_t length() const { return len_; }  // positions held
   int64_t first_position() const { return first_; }
@@ -43,6 +44,7 @@ class DenseKvLayer {
   Growth growth_;
   bool trim_;
   int64_t batch_, cap_, len_ = 0, first_ = 0, growth_limit_ = 0, initial_cap_ = 0;
+  tensor::DType storage_ = tensor::DType::F32;
   Tensor k_, v_;
 };
 

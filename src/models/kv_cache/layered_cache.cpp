@@ -19,13 +19,23 @@ KvCacheKind parse_kv_cache_kind(const std::string& name) {
   HFCPP_THROW(ErrorCode::Usage, "[kv_cache] --cache '{}' is not one of dynamic, static, sliding, int8, int4", name);
 }
 
+std::optional<tensor::DType> parse_kv_cache_dtype(const std::string& name) {
+  if (name == "auto") return std::nullopt;
+  if (name == "f32" || name == "float32") return tensor::DType::F32;
+  if (name == "f16" || name == "float16") return tensor::DType::F16;
+  HFCPP_THROW(ErrorCode::Usage, "[kv_cache] --cache-dtype '{}' is not one of auto, f32, f16", name);
+}
+
 namespace {
 
 constexpr int64_t kInitialCapacity = 64;
 
 class Cache final : public LayeredKvCache {
  public:
-  Cache(const std::vector<KvLayerSpec>& specs, const KvCacheOptions& o) : specs_(specs), options_(o) {
+  Cache(const std::vector<KvLayerSpec>& specs, const KvCacheOptions& o, tensor::DType model_dtype)
+      : specs_(specs), options_(o), dtype_(o.dtype.value_or(model_dtype)) {
+    HFCPP_CHECK(dtype_ == tensor::DType::F32 || dtype_ == tensor::DType::F16, ErrorCode::InvalidArgument,
+                "[kv_cache] cache dtype {}: expected float32 or float16", tensor::dtype_name(dtype_));
     HFCPP_CHECK(o.batch >= 1, ErrorCode::InvalidArgument, "[kv_cache] batch is {}: expected >= 1", o.batch);
     HFCPP_CHECK(o.kind != KvCacheKind::Static || o.max_length >= 1, ErrorCode::InvalidArgument,
                 "[kv_cache] a static cache needs max_length >= 1 (prompt + new tokens): got {}", o.max_length);
@@ -92,15 +102,15 @@ class Cache final : public LayeredKvCache {
       switch (options_.kind) {
         case KvCacheKind::Dynamic:
           layers_.emplace_back(std::in_place_type<DenseKvLayer>, s, batch_, DenseKvLayer::Growth::Doubling,
-                               kInitialCapacity, false, options_.max_length);
+                               kInitialCapacity, false, options_.max_length, dtype_);
           break;
         case KvCacheKind::Static:
           layers_.emplace_back(std::in_place_type<DenseKvLayer>, s, batch_, DenseKvLayer::Growth::Fixed,
-                               options_.max_length, false);
+                               options_.max_length, false, 0, dtype_);
           break;
         case KvCacheKind::SlidingWindow:
           layers_.emplace_back(std::in_place_type<DenseKvLayer>, s, batch_, DenseKvLayer::Growth::Doubling,
-                               kInitialCapacity, true, options_.max_length);
+                               kInitialCapacity, true, options_.max_length, dtype_);
           break;
         case KvCacheKind::QuantizedInt8:
         case KvCacheKind::QuantizedInt4:
@@ -114,14 +124,16 @@ class Cache final : public LayeredKvCache {
 
   std::vector<KvLayerSpec> specs_;
   KvCacheOptions options_;
+  tensor::DType dtype_;
   int64_t batch_ = 1, length_ = 0;
   std::vector<std::variant<DenseKvLayer, QuantizedKvLayer>> layers_;
 };
 
 }  // namespace
 
-std::unique_ptr<KvCache> make_layered_kv_cache(const std::vector<KvLayerSpec>& layers, const KvCacheOptions& options) {
-  return std::make_unique<Cache>(layers, options);
+std::unique_ptr<KvCache> make_layered_kv_cache(const std::vector<KvLayerSpec>& layers, const KvCacheOptions& options,
+                                               tensor::DType model_dtype) {
+  return std::make_unique<Cache>(layers, options, model_dtype);
 }
 
 LayeredKvCache& as_layered_cache(KvCache& cache, const std::vector<KvLayerSpec>& expected, const char* component) {

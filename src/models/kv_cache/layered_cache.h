@@ -1,7 +1,7 @@
 // The model side of the caller-owned KV cache: every decoder asks the cache for one layer at a time
 // to append the new keys/values and hand back what attention must read. Internal to hfcpp_models.
 //
-// Keys and values are f32 [B, Hkv, positions, D]. A cache may keep fewer positions than it has
+// Keys and values are f32 or f16 [B, Hkv, positions, D]. A cache may keep fewer positions than it has
 // seen (sliding-window layers drop the oldest ones), so each layer view says at which absolute
 // position its first key sits; the attention mask is sliced to match.
 #pragma once
@@ -20,7 +20,7 @@ struct KvLayerSpec {
 };
 
 struct KvLayerView {
-  Tensor keys, values;         // [B, Hkv, Lk, D] f32 (views into the cache's buffers)
+  Tensor keys, values;         // [B, Hkv, Lk, D] f32 or f16 (views into the cache's buffers)
   int64_t first_position = 0;  // absolute position of keys[:, :, 0]
 };
 
@@ -36,7 +36,9 @@ class LayeredKvCache : public KvCache {
   virtual const std::vector<KvLayerSpec>& layer_specs() const = 0;
 };
 
-std::unique_ptr<KvCache> make_layered_kv_cache(const std::vector<KvLayerSpec>& layers, const KvCacheOptions& options);
+// model_dtype: the dense buffers' dtype when options.dtype is nullopt (the model's choice).
+std::unique_ptr<KvCache> make_layered_kv_cache(const std::vector<KvLayerSpec>& layers, const KvCacheOptions& options,
+                                               tensor::DType model_dtype = tensor::DType::F32);
 
 // The cache a model was handed, as the layered interface; InvalidArgument if it was made elsewhere
 // or for a model with a different layer layout.

@@ -127,13 +127,15 @@ class RotaryDecoder final : public CausalLM {
     rope_ = RotaryEmbedding(s_.rope);
     if (s_.rope_local) rope_local_ = RotaryEmbedding(*s_.rope_local);
     scale_ = s_.attention_scale > 0 ? s_.attention_scale : 1.0f / std::sqrt(static_cast<float>(s_.head_dim));
+    // Block-quantized weights (GGUF --dtype quantized) get llama.cpp's default f16 KV cache.
+    if (!layers_.empty() && layers_.front().o.quantized.tensor.defined()) kv_dtype_ = tensor::DType::F16;
   }
 
   int64_t vocab_size() const override { return s_.vocab; }
   int64_t max_positions() const override { return s_.max_positions; }
 
   std::unique_ptr<KvCache> make_cache(const KvCacheOptions& options) const override {
-    return make_layered_kv_cache(kv_specs_, options);
+    return make_layered_kv_cache(kv_specs_, options, kv_dtype_);
   }
 
   CausalLMOutput forward(const CausalLMBatch& batch, KvCache& cache) const override {
@@ -248,6 +250,7 @@ class RotaryDecoder final : public CausalLM {
   RmsNorm final_norm_;
   RotaryEmbedding rope_, rope_local_;
   float scale_ = 1.0f;
+  tensor::DType kv_dtype_ = tensor::DType::F32;  // the cache dtype when KvCacheOptions::dtype is unset
 };
 
 }  // namespace

@@ -7,6 +7,10 @@
 //   task's thread. One dot product per key and query spent most of its time in horizontal sums
 //   (head_dim 32-128); the GEMM kernels keep the FMA units busy instead. A tile holds at most
 //   ~1 MiB of scores whatever the key length.
+// - decode without a user mask: the GQA-group kernel (decode_attention.h) reads each key and
+//   value row once for all query heads sharing it, straight from an f16 or f32 cache; when there
+//   are fewer (batch, kv head) rows than a few per thread, long key ranges are split across
+//   threads and the partial softmaxes merged (SmolLM2's 3 kv heads on 2 threads: 2 + 1 before).
 // Work is split over the thread pool either way.
 #include <cmath>
 #include <limits>
@@ -16,6 +20,7 @@
 
 #include "hfcpp/core/thread_pool.h"
 #include "tensor/cpu/cpu_backend.h"
+#include "tensor/cpu/decode_attention.h"
 #include "tensor/cpu/gemm.h"
 #include "tensor/cpu/row_access.h"
 #include "tensor/cpu/sdpa_mask.h"
@@ -113,9 +118,78 @@ void sdpa_tiled(const Tensor& q, const Tensor& k, const Tensor& v, const SdpaPar
   });
 }
 
+// Keys per split below which a (batch, kv head, query) row is not split across threads.
+constexpr int64_t kMinKeysPerSplit = 128;
+
+// K/V for the decode kernel: f32 or f16 rows with unit last stride are read in place.
+Tensor as_decode_rows(const Tensor& t) {
+  if ((t.dtype() == DType::F32 || t.dtype() == DType::F16) && t.strides()[3] == 1) return t;
+  return t.to(DType::F32).contiguous();
+}
+
+// The GQA-group decode path (see the file comment); q is f32 with unit last stride.
+void sdpa_decode_groups(const Tensor& q, const Tensor& k, const Tensor& v, const SdpaParams& p, float* po) {
+  const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), D = q.size(3);
+  const int64_t Hkv = k.size(1), Lk = k.size(2), G = H / Hkv;
+  const auto &qs = q.strides(), &ks = k.strides(), &vs = v.strides();
+  const bool f16 = k.dtype() == DType::F16;
+  const size_t elem = f16 ? 2 : 4;
+  const auto* kbase = static_cast<const uint8_t*>(k.raw_data());
+  const auto* vbase = static_cast<const uint8_t*>(v.raw_data());
+  const SdpaMaskView mask(p);
+  const DecodeGroupFn kernel = decode_group_kernel(core::active_isa());
+  const int64_t units = B * Hkv * Lq, threads = core::num_threads();
+  int64_t splits = 1;
+  if (threads > 1 && units % threads != 0 && units < 4 * threads)
+    splits = std::clamp<int64_t>(Lk / kMinKeysPerSplit, 1, threads);
+  const int64_t tasks = units * splits;
+  std::vector<float> acc(static_cast<size_t>(tasks * G * D)), stats(static_cast<size_t>(tasks * G * 2));
+  core::parallel_for(0, tasks, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t task = lo; task < hi; ++task) {
+      const int64_t split = task % splits, unit = task / splits;
+      const int64_t i = unit % Lq, hk = (unit / Lq) % Hkv, b = unit / (Lq * Hkv);
+      int64_t j_lo, j_hi;
+      mask.key_range(i, Lk, &j_lo, &j_hi);
+      const int64_t n = j_hi - j_lo, j0 = j_lo + n * split / splits, j1 = j_lo + n * (split + 1) / splits;
+      DecodeGroupArgs a;
+      a.q = q.data<float>() + b * qs[0] + hk * G * qs[1] + i * qs[2];
+      a.q_stride = qs[1];
+      a.heads = G;
+      a.k = kbase + static_cast<size_t>(b * ks[0] + hk * ks[1] + j0 * ks[2]) * elem;
+      a.v = vbase + static_cast<size_t>(b * vs[0] + hk * vs[1] + j0 * vs[2]) * elem;
+      a.k_stride = ks[2], a.v_stride = vs[2];
+      a.f16 = f16;
+      a.keys = j1 - j0;
+      a.head_dim = D;
+      a.scale = p.scale;
+      a.softcap = p.softcap;
+      if (mask.pad != nullptr) a.keep = mask.pad + b * mask.ps[0] + j0 * mask.ps[1], a.keep_stride = mask.ps[1];
+      a.acc = acc.data() + task * G * D;
+      a.row_max = stats.data() + task * G * 2;
+      a.row_sum = a.row_max + G;
+      kernel(a);
+    }
+  });
+  for (int64_t unit = 0; unit < units; ++unit) {
+    const int64_t i = unit % Lq, hk = (unit / Lq) % Hkv, b = unit / (Lq * Hkv);
+    for (int64_t g = 0; g < G; ++g) {
+      const int64_t t0 = unit * splits;
+      merge_decode_partials(acc.data() + (t0 * G + g) * D, G * D, stats.data() + t0 * G * 2 + g,
+                            stats.data() + t0 * G * 2 + G + g, G * 2, splits, D,
+                            po + ((b * H + hk * G + g) * Lq + i) * D);
+    }
+  }
+}
+
 }  // namespace
 
 Tensor CpuBackend::sdpa(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const SdpaParams& p) {
+  if (q_in.size(2) < kTiledMinQueries && !p.mask.defined() && q_in.numel() > 0) {
+    const Tensor q = as_f32_rows(q_in);
+    Tensor out32 = Tensor::empty(q.shape(), DType::F32);
+    sdpa_decode_groups(q, as_decode_rows(k_in), as_decode_rows(v_in), p, out32.mutable_data<float>());
+    return out32.to(q_in.dtype());
+  }
   const Tensor q = as_f32_rows(q_in), k = as_f32_rows(k_in), v = as_f32_rows(v_in);
   const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), D = q.size(3);
   const int64_t Hkv = k.size(1), Lk = k.size(2), group = H / Hkv;

@@ -16,8 +16,9 @@ tensor::SdpaParams validate(const Tensor& q, const Tensor& k, const Tensor& v, c
   check_float(q, op, "q");
   check_float(k, op, "k");
   check_float(v, op, "v");
-  check_same_dtype(q, k, op, "q", "k");
-  check_same_dtype(q, v, op, "q", "v");
+  // An f16 KV cache hands f16 keys and values to f32 queries; otherwise all three match.
+  if (!(q.dtype() == DType::F32 && k.dtype() == DType::F16)) check_same_dtype(q, k, op, "q", "k");
+  check_same_dtype(k, v, op, "k", "v");
   check_rank(q, 4, op, "q ([B, H, Lq, D])");
   check_rank(k, 4, op, "k ([B, Hkv, Lk, D])");
   check_rank(v, 4, op, "v ([B, Hkv, Lk, D])");

@@ -1,5 +1,6 @@
 // Scaled dot-product attention. q [B, H, Lq, D], k and v [B, Hkv, Lk, D] (GQA: H a multiple of
-// Hkv; query head h reads kv head h / (H / Hkv)). Output [B, H, Lq, D] in q's dtype.
+// Hkv; query head h reads kv head h / (H / Hkv)). Output [B, H, Lq, D] in q's dtype. k and v
+// share q's dtype, or are F16 with F32 q (an f16 KV cache, read without a conversion pass).
 //   scores = q k^T * scale; softcap: scores = cap * tanh(scores / cap) (Gemma 2); + mask;
 //   causal / sliding window / key padding exclude keys; softmax over keys; @ v.
 // Rows whose keys are all excluded give zeros (torch would give NaN).
