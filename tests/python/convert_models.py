@@ -164,3 +164,16 @@ def describe_gguf(path):
     tensors = [[t.name, t.tensor_type.name, [int(x) for x in t.shape],
                 hashlib.sha256(np.ascontiguousarray(t.data).tobytes()).hexdigest()] for t in r.tensors]
     return {"metadata": meta, "tensors": tensors}
+
+
+def gguf_converter(convert, folders, out_dir):
+    """Memoised (case, outtype) -> GGUF path, converted once per module by convert(folder, path, outtype)."""
+    cache = {}
+
+    def get(case, outtype):
+        if (case, outtype) not in cache:
+            path = Path(out_dir) / f"{case}.{outtype}.gguf"
+            convert(folders[case], path, outtype)
+            cache[(case, outtype)] = path
+        return cache[(case, outtype)]
+    return get

@@ -60,16 +60,9 @@ def folders(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def converted(folders, tmp_path_factory):
-    out = tmp_path_factory.mktemp("convert_out")
-    cache = {}
-
-    def get(case, outtype):
-        if (case, outtype) not in cache:
-            path = out / f"{case}.{outtype}.gguf"
-            hfcpp("convert", folders[case], "--outfile", path, "--outtype", outtype)
-            cache[(case, outtype)] = path
-        return cache[(case, outtype)]
-    return get
+    return convert_models.gguf_converter(
+        lambda folder, path, outtype: hfcpp("convert", folder, "--outfile", path, "--outtype", outtype),
+        folders, tmp_path_factory.mktemp("convert_out"))
 
 
 def assert_same_description(ours, ref):
