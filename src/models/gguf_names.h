@@ -48,21 +48,16 @@ inline constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kG
 // Gemma 2 / Gemma 3 (gguf-py's TensorNameMap for MODEL_ARCH.GEMMA2 / GEMMA3): sandwich norms around
 // attention and MLP, so "post_attention_layernorm" is post_attention_norm there and the pre-MLP norm
 // is ffn_norm; Gemma 3 adds q/k norms. Gemma (1) keeps the llama names.
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 13> kGemma2LayerNames = {{
-    {"attn_q", "self_attn.q_proj"},
-    {"attn_k", "self_attn.k_proj"},
-    {"attn_v", "self_attn.v_proj"},
-    {"attn_output", "self_attn.o_proj"},
-    {"attn_q_norm", "self_attn.q_norm"},
-    {"attn_k_norm", "self_attn.k_norm"},
-    {"ffn_gate", "mlp.gate_proj"},
-    {"ffn_up", "mlp.up_proj"},
-    {"ffn_down", "mlp.down_proj"},
-    {"attn_norm", "input_layernorm"},
-    {"post_attention_norm", "post_attention_layernorm"},
-    {"ffn_norm", "pre_feedforward_layernorm"},
-    {"post_ffw_norm", "post_feedforward_layernorm"},
-}};
+inline constexpr auto kGemma2LayerNames = [] {
+  std::array<std::pair<std::string_view, std::string_view>, kGgufLayerNames.size() + 2> names{};
+  size_t i = 0;
+  for (const auto& entry : kGgufLayerNames)
+    if (entry.first != "ffn_norm") names[i++] = entry;  // llama's ffn_norm is HF's post_attention_layernorm
+  names[i++] = {"post_attention_norm", "post_attention_layernorm"};
+  names[i++] = {"ffn_norm", "pre_feedforward_layernorm"};
+  names[i++] = {"post_ffw_norm", "post_feedforward_layernorm"};
+  return names;
+}();
 
 // Phi-3 (MODEL_ARCH.PHI3): q/k/v and gate/up stay fused, as llama.cpp runs them (attn_qkv; ffn_up
 // holds [gate; up] rows).
