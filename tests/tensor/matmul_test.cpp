@@ -109,6 +109,8 @@ TEST_P(GemmTest, PaddedLeadingDimensionsAlphaBeta) {
 TEST_P(GemmTest, DecodeShapeAndLongK) {
   check({1, 384, 1536}, false, true, 0);  // GEMV: one token through a linear layer
   check({1, 4097, 3}, false, true, 0);
+  check({1, 100, 9}, false, true, 2, 0.5f, 2.0f);  // GEMV: unrolled, vector and scalar k parts, alpha/beta
+  check({1, 200, 5}, false, true, 1, -1.0f, 1.0f);
   check({8, 4097, 5}, false, true, 0);
   check({5, 64, 13}, false, true, 2);     // k a whole number of split blocks, padded rows
   check({3, 4097, 2}, false, false, 0);

@@ -35,6 +35,7 @@ struct Avx512Vec {
   static void store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
   static Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
+  static Vec add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
   static float hsum(Vec v) { return _mm512_reduce_add_ps(v); }
   static void hsum4(Vec a, Vec b, Vec c, Vec d, float* out) {
     out[0] = _mm512_reduce_add_ps(a);
