@@ -21,7 +21,8 @@ import convert_models  # noqa: E402
 
 OUTTYPES = {"llama-spm": ["f32", "f16", "bf16", "q8_0"], "qwen3": ["f32", "f16", "bf16", "q8_0"],
             "llama-bpe": ["f16"], "mistral": ["q8_0"], "qwen2": ["bf16"],
-            "llama31-spm": ["f16"], "gpt2": ["f16", "q8_0"]}
+            "llama31-spm": ["f16"], "gpt2": ["f16", "q8_0"],
+            **{case: ["f16"] for case in convert_models.CARDS}}  # model cards: only metadata differs
 
 
 def run_reference(reference, folder, outtype, outfile):

@@ -50,7 +50,8 @@ const ArchSpec* find_arch(std::string_view model_type);
 // reference's order (ModelBase.prepare_metadata -> TextModel.set_gguf_parameters).
 // general.sampling.* come from the folder's generation_config.json (gguf-py's Metadata.load).
 void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& config,
-                          const std::string& folder, const std::string& name, uint64_t n_params, OutType outtype);
+                          const std::string& folder, const std::string& name_override, uint64_t n_params,
+                          OutType outtype);
 
 // rope_parameters or rope_scaling, with rope_theta and rope_type filled in (TextModel.__init__).
 core::Json rope_parameters(const core::Json& config);
@@ -84,8 +85,11 @@ const core::Json* find_hparam(const core::Json& c, std::initializer_list<const c
 uint32_t hparam_u32(const core::Json& v, std::string_view key);
 float hparam_f32(const core::Json& v, std::string_view key);
 
-// general.name as gguf-py's Metadata derives it from a folder name ("llama-spm" -> "Llama Spm").
-std::string title_from_folder_name(std::string_view folder_name);
+// general.name through general.languages as gguf-py's Metadata.load and set_gguf_meta_model write
+// them: from README.md's front matter, config.json's _name_or_path and the folder name
+// (convert_model_card.cpp). A non-empty name_override is --model-name.
+void write_authorship_metadata(formats::GgufWriter& w, const std::string& folder, const std::string& name_override,
+                               uint64_t n_params);
 // gguf.size_label for a dense model ("2.1M").
 std::string size_label(uint64_t n_params);
 

@@ -188,42 +188,6 @@ std::optional<std::vector<float>> llama3_rope_factors(const core::Json& c) {
   return factors;
 }
 
-std::string title_from_folder_name(std::string_view name) {
-  // Metadata.id_to_title: words split on spaces and '-'; all-lowercase words are title-cased
-  // unless they look like versions (v1.2) or start with a digit.
-  std::string out;
-  std::string word;
-  auto flush = [&] {
-    if (word.empty()) return;
-    bool lower = false, upper = false;
-    for (unsigned char ch : word) {
-      lower |= std::islower(ch) != 0;
-      upper |= std::isupper(ch) != 0;
-    }
-    const bool digit_first = std::isdigit(static_cast<unsigned char>(word[0])) != 0;
-    bool version = word.size() > 1 && word[0] == 'v' && std::isdigit(static_cast<unsigned char>(word[1])) != 0;
-    for (size_t i = 1; version && i < word.size(); ++i)
-      version = std::isdigit(static_cast<unsigned char>(word[i])) != 0 || word[i] == '.';
-    if (lower && !upper && !digit_first && !version) {
-      bool start = true;  // str.title(): upper after any non-letter
-      for (char& ch : word) {
-        const bool alpha = std::isalpha(static_cast<unsigned char>(ch)) != 0;
-        ch = static_cast<char>(start && alpha ? std::toupper(static_cast<unsigned char>(ch))
-                                              : std::tolower(static_cast<unsigned char>(ch)));
-        start = !alpha;
-      }
-    }
-    out += (out.empty() ? "" : " ") + word;
-    word.clear();
-  };
-  for (char ch : name) {
-    if (ch == '-' || ch == ' ') flush();
-    else word += ch;
-  }
-  flush();
-  return out;
-}
-
 std::string size_label(uint64_t n_params) {
   const double n = static_cast<double>(n_params);
   double scaled;
@@ -240,7 +204,7 @@ std::string size_label(uint64_t n_params) {
 }
 
 void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const core::Json& c, const std::string& folder,
-                          const std::string& name, uint64_t n_params, OutType outtype) {
+                          const std::string& name_override, uint64_t n_params, OutType outtype) {
   const std::string p = std::string(arch.gguf_arch) + ".";
   w.set("general.architecture", GgufValue::string(std::string(arch.gguf_arch)));
   // Phi3MiniModel.generate_extra_tensors runs before the metadata is written, so its key comes first.
@@ -249,8 +213,7 @@ void write_model_metadata(formats::GgufWriter& w, const ArchSpec& arch, const co
       w.set(p + "rope.scaling.attn_factor", GgufValue::f32(factors->attn_factor));
   w.set("general.type", GgufValue::string("model"));
   write_sampling_metadata(w, folder);
-  w.set("general.name", GgufValue::string(name));
-  if (n_params > 0) w.set("general.size_label", GgufValue::string(size_label(n_params)));
+  write_authorship_metadata(w, folder, name_override, n_params);
 
   const core::Json* layers = find_hparam(c, {"n_layers", "num_hidden_layers", "n_layer", "num_layers"});
   HFCPP_CHECK(layers != nullptr, ErrorCode::Format, "[convert] config.json has no num_hidden_layers");

@@ -266,9 +266,7 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
   HFCPP_CHECK(!plan.empty(), ErrorCode::Format, "[convert] '{}' holds no tensors", report.folder);
 
   formats::GgufWriter w;
-  const std::string name =
-      !o.model_name.empty() ? o.model_name : title_from_folder_name(fs::path(report.folder).filename().string());
-  write_model_metadata(w, *arch, config, report.folder, name, report.n_params, o.outtype);
+  write_model_metadata(w, *arch, config, report.folder, o.model_name, report.n_params, o.outtype);
   write_vocab_metadata(w, *arch, report.folder, config);
   for (const auto& t : plan) {
     w.add_tensor_info(t.name, t.type, t.shape);

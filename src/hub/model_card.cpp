@@ -190,27 +190,25 @@ ModelCard parse_model_card(const std::string& readme, const std::string& source)
   }
   card.body = readme.substr(fm.body_begin);
   card.yaml_first_line = line_of(readme, fm.yaml_begin);
-  YAML::Node root;
-  try {
-    root = YAML::Load(readme.substr(fm.yaml_begin, fm.yaml_end - fm.yaml_begin));
-  } catch (const YAML::Exception& ex) {
-    HFCPP_THROW(ErrorCode::Format, "[model card] {}:{}:{}: front matter is not valid YAML: {}", source,
-                card.yaml_first_line + ex.mark.line, ex.mark.column + 1, ex.msg);
-  }
-  if (root.IsNull()) {
+  card.metadata = parse_card_yaml(readme.substr(fm.yaml_begin, fm.yaml_end - fm.yaml_begin), source,
+                                  card.yaml_first_line);
+  if (card.metadata.is_null()) {
     card.metadata = core::OrderedJson::object();
     return card;
   }
-  HFCPP_CHECK(root.IsMap(), ErrorCode::Format,
+  HFCPP_CHECK(card.metadata.is_object(), ErrorCode::Format,
               "[model card] {}:{}: front matter must be a YAML mapping (key: value lines), got a {}", source,
-              card.yaml_first_line, root.IsSequence() ? "list" : "single value");
-  try {
-    card.metadata = to_json(root, 0);
-  } catch (const YAML::Exception& ex) {
-    HFCPP_THROW(ErrorCode::Format, "[model card] {}:{}:{}: {}", source, card.yaml_first_line + ex.mark.line,
-                ex.mark.column + 1, ex.msg);
-  }
+              card.yaml_first_line, card.metadata.is_array() ? "list" : "single value");
   return card;
+}
+
+core::OrderedJson parse_card_yaml(const std::string& yaml, const std::string& source, int first_line) {
+  try {
+    return to_json(YAML::Load(yaml), 0);
+  } catch (const YAML::Exception& ex) {
+    HFCPP_THROW(ErrorCode::Format, "[model card] {}:{}:{}: front matter is not valid YAML: {}", source,
+                first_line + ex.mark.line, ex.mark.column + 1, ex.msg);
+  }
 }
 
 core::Json parse_card_front_matter(const std::string& readme) {

@@ -33,6 +33,70 @@ CASES = {
     "qwen2": ("qwen2", "Qwen2ForCausalLM", "qwen3", 151936, {"tie_word_embeddings": True}),
     "gpt2": ("gpt2", "GPT2LMHeadModel", "gpt2", 50257, {}),
     "qwen3": ("qwen3", "Qwen3ForCausalLM", "qwen3", 151936, {"tie_word_embeddings": True}),
+    # Model cards (README.md, see CARDS): llama-spm's shape, the folder name and config.json's
+    # _name_or_path feeding gguf-py's name heuristics (basename / finetune / version / size label).
+    "card-full": ("llama", "LlamaForCausalLM", "llama2", 32000,
+                  {"tie_word_embeddings": False, "_name_or_path": "tiny-org/TinyLlama-2B-Chat-v1.0"}),
+    "Tiny-Llama-v1.1-7B-Instruct": ("llama", "LlamaForCausalLM", "llama2", 32000, {"tie_word_embeddings": False}),
+    "card-edge": ("llama", "LlamaForCausalLM", "llama2", 32000, {"tie_word_embeddings": False}),
+    "SmolTiny-135M-v0.2": ("llama", "LlamaForCausalLM", "llama2", 32000, {"tie_word_embeddings": False}),
+}
+
+# case -> README.md. card-full: license with name and link, tags plus pipeline_tag, a language list
+# with the Norway problem ("- no"), base_model as a Hub id, datasets as a Hub id and two URLs.
+# Tiny-Llama-...: model_name, a license list, tags as one string, languages + language, base_model as
+# a list (Hub id, huggingface.co URL, mapping), datasets as one string. card-edge: CRLF lines, a null
+# base_model (count 0), an empty license, empty tags, a null author, a quoted version.
+# SmolTiny-...: a card without front matter (the folder name alone gives name, version, finetune).
+CARDS = {
+    "card-full": (
+        "---\n"
+        "license: apache-2.0\n"
+        "license_name: tiny-license\n"
+        "license_link: https://example.com/LICENSE\n"
+        "tags:\n"
+        "- llama\n"
+        "- tiny\n"
+        "pipeline_tag: text-generation\n"
+        "language:\n"
+        "- en\n"
+        "- no\n"
+        "base_model: meta-llama/Llama-3.2-1B\n"
+        "datasets:\n"
+        "- HuggingFaceFW/fineweb-edu\n"
+        "- https://huggingface.co/allenai/c4\n"
+        "- https://huggingface.co/datasets/allenai/dolma\n"
+        "model_creator: Tiny Team\n"
+        "description: A tiny random llama for tests.\n"
+        "---\n"
+        "# Tiny llama\n\nRandom weights.\n"),
+    "Tiny-Llama-v1.1-7B-Instruct": (
+        "---\n"
+        "model_name: Tiny Llama Chat\n"
+        "license:\n"
+        "  - mit\n"
+        "  - apache-2.0\n"
+        "tags: conversational\n"
+        "languages: [en]\n"
+        "language: de\n"
+        "base_model:\n"
+        "- Qwen/Qwen2.5-0.5B-Instruct\n"
+        "- https://huggingface.co/mistralai/Mistral-7B-v0.1\n"
+        "- name: Local Merge\n"
+        "  organization: Example Org\n"
+        "  repo_url: https://example.com/merge\n"
+        "datasets: HuggingFaceH4/ultrachat_200k\n"
+        "---\n"),
+    "card-edge": (
+        "---\r\n"
+        "base_model:\r\n"
+        "license: ''\r\n"
+        "tags: []\r\n"
+        "author:\r\n"
+        "version: '2.0'\r\n"
+        "---\r\n"
+        "Body.\r\n"),
+    "SmolTiny-135M-v0.2": "# SmolTiny\n\nNo front matter here.\n",
 }
 
 
@@ -129,6 +193,8 @@ def build(case, out_dir):
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     for f in ("tokenizer.json", "tokenizer_config.json"):
         shutil.copyfile(TOKENIZERS / tok_dir / f, folder / f)
+    if case in CARDS:
+        (folder / "README.md").write_bytes(CARDS[case].encode("utf-8"))
     return folder
 
 

@@ -39,7 +39,8 @@ if not convert_models.TOKENIZERS.is_dir():
 # (reading them with gguf-py takes 20-40 s each) once each, since their tensors convert the same way.
 ALL_GOLDEN_CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
 GOLDEN_CASES = [c for c in ALL_GOLDEN_CASES
-                if c.startswith(("llama-spm.", "llama31-spm.", "mistral.")) or c in ("llama-bpe.f16", "qwen3.q8_0", "gpt2.q8_0")]
+                if c.startswith(("llama-spm.", "llama31-spm.", "mistral.")) or c in ("llama-bpe.f16", "qwen3.q8_0", "gpt2.q8_0")
+                or c.rsplit(".", 1)[0] in convert_models.CARDS]
 PROMPT_IDS = {"llama-spm": [1, 450, 4996, 17354, 1701], "llama31-spm": [1, 450, 4996, 17354, 1701], "llama-bpe": [128000, 791, 4062, 14198, 39935],
               "mistral": [1, 1183, 3851, 10260, 1935], "qwen2": [785, 3974, 13876, 38835], "qwen3": [785, 3974, 13876],
               "gpt2": [464, 2068, 7586, 21831, 18045]}
@@ -80,7 +81,7 @@ def assert_same_description(ours, ref):
 @pytest.mark.skipif(not GOLDEN_CASES, reason="no committed goldens in tests/golden/convert")
 @pytest.mark.parametrize("name", GOLDEN_CASES)
 def test_matches_reference_golden(name, converted):
-    case, outtype = name.split(".")
+    case, outtype = name.rsplit(".", 1)
     ref = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     ours = convert_models.describe_gguf(converted(case, outtype))
     assert_same_description(ours, ref)
@@ -95,7 +96,7 @@ def live_reference():
     return ref
 
 
-@pytest.mark.parametrize("case", ["llama-spm", "qwen2"])
+@pytest.mark.parametrize("case", ["llama-spm", "qwen2", *convert_models.CARDS])
 def test_matches_reference_live(case, folders, converted, tmp_path):
     ref = live_reference()
     out = tmp_path / "ref.gguf"
@@ -198,3 +199,33 @@ def test_refuses_unsupported_model_type(tmp_path):
     assert r.returncode == 1
     assert "model_type 'bert' cannot be converted" in r.stderr
     assert not (tmp_path / "x.gguf").exists()
+
+
+def general_keys(path):
+    return {f.name: f.contents() for f in gguf.GGUFReader(str(path)).fields.values() if f.name.startswith("general.")}
+
+
+@pytest.mark.parametrize("card,expected", [
+    ("---\nlicense: [mit\n---\n", "README.md:3:1: front matter is not valid YAML"),  # where it fails
+    ("---\nversion: 1.0\n---\n", "'version' is 1.0, expected a string for general.version"),
+    ("---\ntags: [a, 2]\n---\n", "'tags' mixes item types (2 after \"a\")"),
+])
+def test_bad_model_card_is_refused(card, expected, folders, tmp_path):
+    """Card values the reference cannot write (it fails in gguf-py's packer) are a clear error."""
+    folder = tmp_path / "bad-card"
+    shutil.copytree(folders["llama-spm"], folder)
+    (folder / "README.md").write_text(card, encoding="utf-8")
+    r = hfcpp("convert", folder, "--outfile", tmp_path / "x.gguf", check=False)
+    assert r.returncode == 1
+    assert expected in r.stderr
+    assert not (tmp_path / "x.gguf").exists()
+
+
+def test_model_name_overrides_the_card(folders, tmp_path):
+    """--model-name wins over the card's model_name (Metadata.load's model_name argument)."""
+    out = tmp_path / "named.gguf"
+    hfcpp("convert", folders["Tiny-Llama-v1.1-7B-Instruct"], "--outfile", out, "--outtype", "f16", "--model-name",
+          "My Model")
+    keys = general_keys(out)
+    assert keys["general.name"] == "My Model"
+    assert keys["general.basename"] == "Tiny-Llama-v1.1" and keys["general.license"] == "mit,apache-2.0"

@@ -23,6 +23,11 @@ struct ModelCard {
 // README) or whose top level is not a mapping. `source` names the file in messages.
 ModelCard parse_model_card(const std::string& readme, const std::string& source = "README.md");
 
+// A YAML document typed as PyYAML's safe_load types it (null for an empty one). Throws Format for
+// YAML that does not parse ("SOURCE:LINE:COL: ...", LINE counted from first_line).
+core::OrderedJson parse_card_yaml(const std::string& yaml, const std::string& source = "README.md",
+                                  int first_line = 1);
+
 // The front matter alone as JSON (the Hub's "cardData"); null when there is none.
 core::Json parse_card_front_matter(const std::string& readme);
 // The Markdown after the front matter.
