@@ -1,4 +1,5 @@
-"""Goldens for `hfcpp convert` on Gemma / Gemma 2 / Gemma 3 / Phi-3 (tests/python/test_convert_archs.py):
+"""Goldens for `hfcpp convert` on Gemma / Gemma 2 / Gemma 3 (also multimodal) / Phi-3
+(tests/python/test_convert_archs.py):
 runs llama.cpp's convert_hf_to_gguf.py on the small random checkpoints of
 tests/python/convert_arch_models.py and records what it wrote (metadata in order, tensor
 names/types/shapes and a sha256 of each tensor's bytes) in tests/golden/convert_archs/<case>.<outtype>.json.
@@ -29,7 +30,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     only = set(sys.argv[2:])  # optional case names: regenerate just those
     with tempfile.TemporaryDirectory() as tmp:
-        for case in convert_arch_models.CASES:
+        for case in [*convert_arch_models.CASES, *convert_arch_models.MULTIMODAL_CASES]:
             if only and case not in only:
                 continue
             folder = convert_arch_models.build(case, tmp)

@@ -52,6 +52,21 @@ bool is_gpt2_conv1d_weight(std::string_view hf_name) {
          hf_name.ends_with(".c_fc.weight");
 }
 
+// TextModel.filter_tensors: the vision / audio towers and projectors of a multimodal checkpoint
+// (Gemma3ForConditionalGeneration's vision_tower.* and multi_modal_projector.*) stay out of the text
+// GGUF; convert_hf_to_gguf.py writes them to a separate --mmproj file.
+bool is_multimodal_tensor(std::string_view name) {
+  for (std::string_view prefix : {"mlp", "vit.", "vpm.", "siglip2.", "conformer.", "merger.", "resampler.",
+                                  "sound_encoder.", "sound_projection.", "speech_embeddings."})
+    if (name.starts_with(prefix)) return true;
+  for (std::string_view part : {"visual.", "vision.", "audio.", "talker.", "vision_", "audio_", "token2wav.",
+                                "code2wav.", "projector.", "pre_mm_projector_norm", "image_newline",
+                                "view_seperator", "patch_embed", "patch_merger.", "patch_merge_mlp.",
+                                "model.connector."})
+    if (name.find(part) != std::string_view::npos) return true;
+  return false;
+}
+
 struct PlannedTensor {
   const formats::SafetensorsFile* file;  // null: `generated` holds the values
   std::string hf_name, name;
@@ -225,6 +240,7 @@ ConvertReport convert_hf_to_gguf(const ConvertOptions& o) {
     std::vector<std::string> names = shard->names();
     std::sort(names.begin(), names.end());
     for (const auto& hf : names) {
+      if (is_multimodal_tensor(hf)) continue;
       std::string mapped = hf;
       if (mapped.find("language_model.") != std::string::npos)
         mapped.erase(mapped.find("language_model."), std::string_view("language_model.").size());

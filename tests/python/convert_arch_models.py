@@ -61,6 +61,80 @@ CASES = {
 }
 
 
+# Multimodal checkpoints: case -> the text case whose weights and tokenizer its language model carries,
+# so its GGUF must hold exactly that case's tensors. gemma3-mm is a Gemma3ForConditionalGeneration
+# (language_model.* plus a one-layer SigLIP vision_tower.* and the multi_modal_projector.*): its
+# config.json is what transformers 4.57.1's Gemma3Config(text_config=..., vision_config=...)
+# .save_pretrained writes for gemma3's hyperparameters (test_convert_archs.py checks that transformers
+# loads the folder as that model, every weight present).
+MULTIMODAL_CASES = {"gemma3-mm": "gemma3"}
+_VISION = {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+           "image_size": 32, "patch_size": 8}
+_GEMMA3_MM_CONFIG = {
+    "architectures": ["Gemma3ForConditionalGeneration"], "boi_token_index": 255999, "dtype": "float32",
+    "eoi_token_index": 256000, "image_token_index": 262144, "initializer_range": 0.02, "mm_tokens_per_image": 4,
+    "model_type": "gemma3",
+    "text_config": {"_sliding_window_pattern": 6, "attention_bias": False, "attention_dropout": 0.0,
+                    "attn_logit_softcapping": None, "final_logit_softcapping": None, "head_dim": HEAD_DIM,
+                    "hidden_activation": "gelu_pytorch_tanh", "hidden_size": HIDDEN, "initializer_range": 0.02,
+                    "intermediate_size": FFN, "layer_types": ["sliding_attention"] * LAYERS,
+                    "max_position_embeddings": 256, "model_type": "gemma3_text", "num_attention_heads": HEADS,
+                    "num_hidden_layers": LAYERS, "num_key_value_heads": KV_HEADS, "query_pre_attn_scalar": HEAD_DIM,
+                    "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000.0, "rope_scaling": None,
+                    "rope_theta": 1000000.0, "sliding_window": 64, "use_bidirectional_attention": False,
+                    "use_cache": True, "vocab_size": 1150},
+    "transformers_version": "4.57.1",
+    "vision_config": {"attention_dropout": 0.0, "hidden_act": "gelu_pytorch_tanh", "hidden_size": 16,
+                      "image_size": 32, "intermediate_size": 32, "layer_norm_eps": 1e-06,
+                      "model_type": "siglip_vision_model", "num_attention_heads": 2, "num_channels": 3,
+                      "num_hidden_layers": 1, "patch_size": 8},
+}
+
+
+def vision_weights(rng):
+    """SiglipVisionModel (with its attention-pooling head) and Gemma3MultiModalProjector weights in
+    Gemma3ForConditionalGeneration's saved names."""
+    v, ffn, patch = _VISION["hidden_size"], _VISION["intermediate_size"], _VISION["patch_size"]
+    positions = (_VISION["image_size"] // patch) ** 2
+
+    def w(*shape):
+        return (rng.standard_normal(shape) * 0.1).astype(np.float32)
+
+    p = "vision_tower.vision_model."
+    t = {p + "embeddings.patch_embedding.weight": w(v, 3, patch, patch), p + "embeddings.patch_embedding.bias": w(v),
+         p + "embeddings.position_embedding.weight": w(positions, v)}
+    blocks = [p + "encoder.layers.0.", p + "head."]
+    for b in blocks:
+        for fc, shape in (("mlp.fc1", (ffn, v)), ("mlp.fc2", (v, ffn))):
+            t[b + fc + ".weight"], t[b + fc + ".bias"] = w(*shape), w(shape[0])
+    for name in ("layer_norm1", "layer_norm2", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                 "self_attn.out_proj"):
+        shape = (v, v) if "proj" in name else (v,)
+        t[blocks[0] + name + ".weight"], t[blocks[0] + name + ".bias"] = w(*shape), w(v)
+    t.update({p + "head.attention.in_proj_weight": w(3 * v, v), p + "head.attention.in_proj_bias": w(3 * v),
+              p + "head.attention.out_proj.weight": w(v, v), p + "head.attention.out_proj.bias": w(v),
+              p + "head.layernorm.weight": w(v), p + "head.layernorm.bias": w(v), p + "head.probe": w(1, 1, v),
+              p + "post_layernorm.weight": w(v), p + "post_layernorm.bias": w(v),
+              "multi_modal_projector.mm_input_projection_weight": w(v, HIDDEN),
+              "multi_modal_projector.mm_soft_emb_norm.weight": w(v)})
+    return t
+
+
+def build_multimodal(case, out_dir):
+    text_case = MULTIMODAL_CASES[case]
+    tok, dtype, _, _ = CASES[text_case]
+    folder = Path(out_dir) / case
+    folder.mkdir(parents=True, exist_ok=True)
+    text = weights_for(text_case, np.random.default_rng(sum(ord(c) for c in text_case)))
+    tensors = {"language_model." + k: v for k, v in text.items()}
+    tensors.update(vision_weights(np.random.default_rng(sum(ord(c) for c in case))))
+    save_file(to_storage(tensors, dtype), str(folder / "model.safetensors"), metadata={"format": "pt"})
+    (folder / "config.json").write_text(json.dumps(_GEMMA3_MM_CONFIG, indent=2) + "\n", encoding="utf-8")
+    for f in ("tokenizer.model", "tokenizer_config.json"):
+        shutil.copyfile(SPM_FIXTURES / tok / f, folder / f)
+    return folder
+
+
 def config_for(case):
     return dict(CASES[case][2], torch_dtype=CASES[case][1])
 
@@ -115,6 +189,8 @@ def to_storage(tensors, dtype):
 
 def build(case, out_dir, extra_tensors=None):
     """Writes the case's folder (named after the case) under out_dir and returns its path."""
+    if case in MULTIMODAL_CASES:
+        return build_multimodal(case, out_dir)
     tok, dtype, _, _ = CASES[case]
     folder = Path(out_dir) / case
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""`hfcpp convert` on Gemma, Gemma 2, Gemma 3 and Phi-3 checkpoints (tests/python/convert_arch_models.py:
+"""`hfcpp convert` on Gemma, Gemma 2, Gemma 3 (also Gemma3ForConditionalGeneration) and Phi-3 checkpoints (tests/python/convert_arch_models.py:
 numpy weights, the SentencePiece fixtures of tests/golden/convert_spm).
 
 (a) metadata (keys in order, types, values), tensor names, types, shapes and bytes equal what
@@ -33,10 +33,11 @@ if not HFCPP.exists():
     pytest.skip(f"hfcpp binary not built: {HFCPP}", allow_module_level=True)
 
 CASES = list(convert_arch_models.CASES)
+ALL_CASES = CASES + list(convert_arch_models.MULTIMODAL_CASES)
 GOLDEN_CASES = sorted(p.stem for p in GOLDEN.glob("*.json"))
 PROMPT = {"gemma": [2, 651, 432, 30, 902], "gemma2": [2, 651, 432, 30, 902], "gemma3": [2, 123, 456, 789, 1000],
           "gemma3-padded": [2, 123, 456, 789, 1000], "phi3": [1, 450, 496, 173, 1101],
-          "phi3-longrope": [1, 450, 496, 173, 1101]}
+          "phi3-longrope": [1, 450, 496, 173, 1101], "gemma3-mm": [2, 123, 456, 789, 1000]}
 
 
 def hfcpp(*args, check=True):
@@ -49,7 +50,7 @@ def hfcpp(*args, check=True):
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     d = tmp_path_factory.mktemp("convert_arch_models")
-    return {case: convert_arch_models.build(case, d) for case in CASES}
+    return {case: convert_arch_models.build(case, d) for case in ALL_CASES}
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_matches_reference_golden(name, converted):
     assert_same_description(convert_models.describe_gguf(converted(case, outtype)), ref)
 
 
-@pytest.mark.parametrize("case", ["gemma", "gemma2", "gemma3-padded", "phi3-longrope"])
+@pytest.mark.parametrize("case", ["gemma", "gemma2", "gemma3-padded", "phi3-longrope", "gemma3-mm"])
 def test_matches_reference_live(case, folders, converted, tmp_path):
     ref = os.environ.get("HFCPP_CONVERT_REFERENCE")
     if not ref or not (Path(ref) / "convert_hf_to_gguf.py").is_file():
@@ -202,7 +203,47 @@ def test_gguf_runs_like_folder(case, outtype, bound, folders, converted):
         assert tokens == ref_tokens
 
 
-@pytest.mark.parametrize("case", CASES)
+def test_multimodal_gguf_is_its_language_model(folders, converted):
+    """Gemma3ForConditionalGeneration: the GGUF holds language_model.* only (vision_tower.* and
+    multi_modal_projector.* are left out, as convert_hf_to_gguf.py leaves them to --mmproj), so its
+    tensors are the text checkpoint's and hfcpp runs it like that folder."""
+    for outtype in ("f32", "q8_0"):
+        ours = convert_models.describe_gguf(converted("gemma3-mm", outtype))["tensors"]
+        assert ours == convert_models.describe_gguf(converted("gemma3", outtype))["tensors"]
+    ids = PROMPT["gemma3-mm"]
+    ref, ref_tokens = logits(folders["gemma3"], ids, 4)
+    got, tokens = logits(converted("gemma3-mm", "f32"), ids, 4)
+    assert nmse(got, ref) <= 1e-10 and tokens == ref_tokens
+
+
+def test_multimodal_fixture_is_what_transformers_loads(folders, converted, tmp_path):
+    """The gemma3-mm folder is a real Gemma3ForConditionalGeneration checkpoint: its config.json is what
+    Gemma3Config(text_config, vision_config).save_pretrained writes, transformers loads every weight from
+    it (none missing or unexpected), and its text logits equal hfcpp's from the converted GGUF."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    folder = folders["gemma3-mm"]
+    model, info = transformers.Gemma3ForConditionalGeneration.from_pretrained(
+        folder, output_loading_info=True, torch_dtype=torch.float32)
+    assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
+    saved = json.loads((folder / "config.json").read_text())
+    text = {k: v for k, v in saved["text_config"].items() if not k.startswith("_") and k != "model_type"}
+    vision = {k: v for k, v in saved["vision_config"].items() if k != "model_type"}
+    transformers.Gemma3Config(text_config=text, vision_config=vision,
+                              mm_tokens_per_image=saved["mm_tokens_per_image"]).save_pretrained(tmp_path)
+    rebuilt = json.loads((tmp_path / "config.json").read_text())
+    # what model.save_pretrained adds to the config's own file
+    version_keys = ("architectures", "dtype", "transformers_version")
+    assert {k: v for k, v in saved.items() if k not in version_keys} == \
+        {k: v for k, v in rebuilt.items() if k not in version_keys}
+    ids = PROMPT["gemma3-mm"]
+    with torch.no_grad():
+        theirs = model(input_ids=torch.tensor([ids])).logits[0].double().numpy()
+    ours, _ = logits(converted("gemma3-mm", "f32"), ids, 1)
+    assert nmse(ours[: len(ids)], theirs) <= 1e-8
+
+
+@pytest.mark.parametrize("case", ALL_CASES)
 def test_llama_cpp_loads_and_agrees(case, converted):
     llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (reference set only)")
     path = converted(case, "f32")
