@@ -35,6 +35,9 @@ using core::Isa;
 // weight-rows kernel does (75 vs 58 at 16x384x1536). 12 sits between (not measured).
 constexpr int64_t kSmallMMax = 8;
 constexpr int64_t kSmallMMaxBf16Weight = 12;
+// bf16 x bf16 on AVX-512-BF16: the bf16-pairs kernel from 8 rows of A on (1 thread, CPU time,
+// Zen 4: level with the dot-product kernel at 8x384x1536, 149 vs 124 GFLOP/s at 12, below it at 2-4).
+constexpr int64_t kBf16PairsMinM = 8;
 // Below this many flops one thread does it all: waking the pool costs more than it saves.
 constexpr int64_t kMinParallelFlops = 1 << 17;
 // OpenBLAS's sgemm wins from m = 16 on f32 x f32 (docs/benchmarks.md, CPU-time runs); below,
@@ -119,9 +122,39 @@ bool weight_rows_enabled() {
   return enabled;
 }
 
+bool bf16_pairs_eligible(const GemmArgs& g, const GemmKernels& kernels) {
+  return kernels.bf16_pairs && g.a_dtype == DType::BF16 && g.b_dtype == DType::BF16 && g.trans_b && !g.trans_a;
+}
+
+// The bf16-pairs kernel: column tasks of whole 32-column panels (each packs its own), split
+// over rows as well when there are too few of them.
+void run_bf16_pairs(const GemmArgs& g, const GemmKernels& kernels) {
+  const int64_t threads = core::num_threads();
+  if (threads == 1 || 2 * g.m * g.n * g.k < kMinParallelFlops) {
+    kernels.bf16_pairs(g, 0, g.m, 0, g.n);
+    return;
+  }
+  const int64_t nb = round_up(ceil_div(g.n, threads * 2), 32);
+  const int64_t n_tasks = ceil_div(g.n, nb);
+  int64_t m_tasks = 1;
+  if (n_tasks < threads * 2) m_tasks = std::min(ceil_div(g.m, 24), ceil_div(threads * 2, n_tasks));
+  const int64_t mb = round_up(ceil_div(g.m, m_tasks), 6);
+  m_tasks = ceil_div(g.m, mb);
+  core::parallel_for(0, n_tasks * m_tasks, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t mi = t % m_tasks, ni = t / m_tasks;
+      kernels.bf16_pairs(g, mi * mb, std::min(g.m, (mi + 1) * mb), ni * nb, std::min(g.n, (ni + 1) * nb));
+    }
+  });
+}
+
 void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
   const int64_t threads = core::num_threads();
   const int64_t flops = 2 * g.m * g.n * g.k;
+  if (g.m >= kBf16PairsMinM && bf16_pairs_eligible(g, kernels)) {
+    run_bf16_pairs(g, kernels);
+    return;
+  }
   const bool weight_rows = g.trans_b && kernels.weight_rows && weight_rows_enabled();
   const GemmBlockFn block = weight_rows ? kernels.weight_rows : kernels.packed;
   if (threads == 1 || flops < kMinParallelFlops) {
@@ -308,7 +341,9 @@ GemmImpl gemm_auto_choice(const GemmArgs& g) {
   // with or above OpenBLAS's sgemm at the shapes of bench/matmul_bench.py (m = 32, 128, 512; f32
   // and bf16 weights; 2026-11-29, loaded machine, best of 4 CPU-time runs), and far above it at
   // small m. AVX-512 machines keep OpenBLAS for large problems (not measured there).
-  const bool own_wins = isa == Isa::Avx2 && g.trans_b && weight_rows_enabled();
+  // bf16 x bf16 on AVX-512-BF16: the native bf16 kernel, where OpenBLAS would convert to f32.
+  const bool own_wins = (isa == Isa::Avx2 && g.trans_b && weight_rows_enabled()) ||
+                        (isa >= Isa::Avx512Bf16 && bf16_pairs_eligible(g, gemm_kernels_avx512bf16()));
   if (isa != Isa::Scalar && !own_wins) {
     const int64_t flops = 2 * g.m * g.n * g.k;
     const bool f32 = g.a_dtype == DType::F32 && g.b_dtype == DType::F32;

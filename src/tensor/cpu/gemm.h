@@ -68,6 +68,9 @@ struct GemmKernels {
   // B given as rows of k (trans_b, a linear weight W[n,k]): W is broadcast along its rows as
   // stored (never transposed) against packed panels of A^T. Null: use `packed`.
   GemmBlockFn weight_rows = nullptr;
+  // A and B both bf16, A rows of k and B rows of k (x @ W^T in a bf16 model): native bf16
+  // dot products (AVX-512-BF16). Columns in tiles of 32, rows of 6. Null: not available.
+  GemmBlockFn bf16_pairs = nullptr;
 };
 
 const GemmKernels& gemm_kernels_reference();
