@@ -291,6 +291,31 @@ TEST(Linear, BiasBatchesAndDtypes) {
                accumulation_tolerance(16));
 }
 
+// linear_group must give exactly what separate linear calls give: fused (1 row, 2 threads: one
+// dispatch over all columns, blocks crossing from one weight to the next) or not (many rows,
+// 1 thread, a sliced input).
+TEST(Linear, GroupEqualsSeparateCalls) {
+  const int saved = core::num_threads();
+  for (DType dt : {DType::F32, DType::BF16, DType::F16})
+    for (int threads : {1, 2})
+      for (int64_t rows : {1, 3, 40}) {
+        core::set_num_threads(threads);
+        Tensor x = random_tensor({rows, 2, 72}, dt, 20).slice(1, 0, 1, 1);  // [rows, 1, 72], strided
+        Tensor wq = random_tensor({96, 72}, dt, 21), wk = random_tensor({40, 72}, dt, 22);
+        Tensor wv = random_tensor({40, 72}, dt, 23), bk = random_tensor({40}, dt, 24);
+        const std::vector<const Tensor*> weights = {&wq, &wk, &wv}, biases = {nullptr, &bk, nullptr};
+        const std::vector<Tensor> got = ops::linear_group(x, weights, biases);
+        ASSERT_EQ(got.size(), 3u);
+        for (size_t i = 0; i < 3; ++i) {
+          const Tensor want = ops::linear(x, *weights[i], biases[i]);
+          ASSERT_EQ(got[i].shape(), want.shape());
+          EXPECT_EQ(got[i].to_float_vector(), want.to_float_vector())
+              << dtype_name(dt) << " threads=" << threads << " rows=" << rows << " weight " << i;
+        }
+      }
+  core::set_num_threads(saved);
+}
+
 TEST(Linear, BorrowedBf16WeightFromMappedFile) {
   // The golden file's bf16 weight used in place, as a model loader would.
   const std::string path = std::string(HFCPP_SOURCE_DIR) + "/tests/golden/tensor/matmul.safetensors";

@@ -60,8 +60,20 @@ std::vector<Tensor> linear_group(std::span<const Linear* const> linears, const T
   bool fusable = linears.size() > 1;
   for (const Linear* l : linears) fusable = fusable && l->quantized.tensor.defined() && l->quantized.tensor.cols() == x.size(-1);
   if (!fusable) {
-    for (const Linear* l : linears) out.push_back((*l)(x));
-    return out;
+    bool dense = linears.size() > 1;
+    for (const Linear* l : linears) dense = dense && !l->quantized.tensor.defined() && l->weight.defined();
+    if (!dense) {
+      for (const Linear* l : linears) out.push_back((*l)(x));
+      return out;
+    }
+    // Unquantized weights: one ops::linear_group (one pool dispatch in decode).
+    std::vector<const Tensor*> weights, biases;
+    for (const Linear* l : linears) {
+      if (LinearObserver* observer = current_linear_observer()) [[unlikely]] observer->on_linear_input(l->name, x);
+      weights.push_back(&l->weight);
+      biases.push_back(l->bias.defined() ? &l->bias : nullptr);
+    }
+    return ops::linear_group(x, weights, biases);
   }
   if (LinearObserver* observer = current_linear_observer()) [[unlikely]]
     for (const Linear* l : linears) observer->on_linear_input(l->name, x);

@@ -25,8 +25,8 @@ struct Linear {
 };
 
 // Linears that read the same x (q/k/v, gate/up): the outputs of each (*linear)(x), the same values.
-// When all are block-quantized they run as one quant::linear_group_f32 (one pool dispatch per
-// decode step instead of one each).
+// When all are block-quantized they run as one quant::linear_group_f32, when all are unquantized
+// as one ops::linear_group (one pool dispatch per decode step instead of one each).
 std::vector<Tensor> linear_group(std::span<const Linear* const> linears, const Tensor& x);
 
 // Token embeddings [vocab, dim]: a table in the weight dtype, or a GGUF block-quantized one of

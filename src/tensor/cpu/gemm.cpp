@@ -375,6 +375,37 @@ void gemm(const GemmArgs& g, GemmImpl impl) {
   run_blocks(g, kernels_for(impl));
 }
 
+void gemm_group(std::span<const GemmArgs> group) {
+  const GemmArgs* first = group.empty() ? nullptr : &group[0];
+  const Isa isa = core::active_isa();
+  bool fusable = group.size() > 1 && core::num_threads() > 1;
+  for (const GemmArgs& g : group) {
+    check_args(g);
+    fusable = fusable && g.m == first->m && g.k == first->k && g.a == first->a && g.lda == first->lda &&
+              g.a_dtype == first->a_dtype && !g.trans_a && g.trans_b && g.n > 0 && g.k > 0 && g.m > 0 &&
+              small_m_eligible(g) && gemm_auto_choice(g) == impl_for_isa(isa);
+  }
+  if (!fusable) {
+    for (const GemmArgs& g : group) gemm(g);
+    return;
+  }
+  // The column blocks of run_blocks' small-m split, over the concatenated columns.
+  struct Block { size_t index; int64_t n0, n1; };
+  int64_t total = 0;
+  for (const GemmArgs& g : group) total += g.n;
+  const int64_t nb = std::max<int64_t>(16, round_up(ceil_div(total, core::num_threads() * 4), 8));
+  std::vector<Block> blocks;
+  for (size_t i = 0; i < group.size(); ++i)
+    for (int64_t n0 = 0; n0 < group[i].n; n0 += nb) blocks.push_back({i, n0, std::min(group[i].n, n0 + nb)});
+  const GemmKernels& kernels = kernels_for(impl_for_isa(isa));
+  core::parallel_for(0, static_cast<int64_t>(blocks.size()), 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      const Block& blk = blocks[static_cast<size_t>(b)];
+      kernels.small_m(group[blk.index], 0, first->m, blk.n0, blk.n1);
+    }
+  });
+}
+
 void gemm_on_this_thread(const GemmArgs& g, bool weight_rows_ok) {
   check_args(g);
   if (g.m == 0 || g.n == 0) return;

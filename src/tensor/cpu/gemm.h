@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "hfcpp/tensor/dtype.h"
 
@@ -43,6 +44,11 @@ bool gemm_impl_available(GemmImpl impl);
 
 // Validates the arguments (InvalidArgument naming the bad field) and runs.
 void gemm(const GemmArgs& args, GemmImpl impl = GemmImpl::Auto);
+
+// Several products that read the same A (same m, k, lda, dtype, not transposed), each with its
+// own B (rows of k) and C: gemm() on each, except that when they all take the dot-product
+// kernel (decode) their column blocks are one pool dispatch. Same results as separate calls.
+void gemm_group(std::span<const GemmArgs> group);
 
 // The active ISA's own kernels over the whole problem on the calling thread: for callers that are
 // already one task of a parallel_for (attention runs one small GEMM per head and query tile).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "hfcpp/core/thread_pool.h"
 #include "hfcpp/tensor/convert.h"
@@ -168,7 +169,17 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   return finish(out.view(out_shape), out_dtype);
 }
 
-Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor* bias) {
+namespace {
+
+// One linear layer's GEMM, set up: the output (f32, bias pre-filled) and the arguments.
+struct PreparedLinear {
+  Tensor x, w, out;
+  GemmArgs g;
+  Shape out_shape;
+  DType dtype = DType::F32;
+};
+
+PreparedLinear prepare_linear(const Tensor& x_in, const Tensor& weight_in, const Tensor* bias) {
   check_dtype("linear", "x", x_in);
   check_dtype("linear", "weight", weight_in);
   HFCPP_CHECK(weight_in.dim() == 2, ErrorCode::InvalidArgument,
@@ -182,24 +193,26 @@ Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor* bias) {
     HFCPP_CHECK(bias->dim() == 1 && bias->size(0) == out_features, ErrorCode::InvalidArgument,
                 "[linear] bias must be [{}]: got {}", out_features, shape_to_string(bias->shape()));
   }
-  Tensor x = x_in;
+  PreparedLinear p;
+  p.x = x_in;
   int64_t lda;
-  if (!rows_collapse(x, lda)) {
-    x = x.contiguous();
-    rows_collapse(x, lda);
+  if (!rows_collapse(p.x, lda)) {
+    p.x = p.x.contiguous();
+    rows_collapse(p.x, lda);
   }
-  Tensor w = weight_in;
-  GemmArgs g;
-  if (!as_operand(in_features, out_features, w.strides()[1], w.strides()[0], g.trans_b, g.ldb)) {
-    w = w.contiguous();
-    as_operand(in_features, out_features, w.strides()[1], w.strides()[0], g.trans_b, g.ldb);
+  p.w = weight_in;
+  GemmArgs& g = p.g;
+  if (!as_operand(in_features, out_features, p.w.strides()[1], p.w.strides()[0], g.trans_b, g.ldb)) {
+    p.w = p.w.contiguous();
+    as_operand(in_features, out_features, p.w.strides()[1], p.w.strides()[0], g.trans_b, g.ldb);
   }
-  const int64_t rows = x.numel() / std::max<int64_t>(in_features, 1);
-  const int64_t batch_rows = in_features == 0 ? tensor::shape_numel(Shape(x.shape().begin(), x.shape().end() - 1)) : rows;
-  Shape out_shape(x_in.shape().begin(), x_in.shape().end() - 1);
-  out_shape.push_back(out_features);
-  Tensor out = Tensor::empty({batch_rows, out_features}, DType::F32);
-  float* c = out.mutable_data<float>();
+  const int64_t rows = p.x.numel() / std::max<int64_t>(in_features, 1);
+  const int64_t batch_rows =
+      in_features == 0 ? tensor::shape_numel(Shape(p.x.shape().begin(), p.x.shape().end() - 1)) : rows;
+  p.out_shape = Shape(x_in.shape().begin(), x_in.shape().end() - 1);
+  p.out_shape.push_back(out_features);
+  p.out = Tensor::empty({batch_rows, out_features}, DType::F32);
+  float* c = p.out.mutable_data<float>();
   if (bias) {
     const std::vector<float> bias_f32 = bias->to_float_vector();
     for (int64_t r = 0; r < batch_rows; ++r)
@@ -209,15 +222,43 @@ Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor* bias) {
   g.m = batch_rows;
   g.n = out_features;
   g.k = in_features;
-  g.a = x.raw_data();
-  g.a_dtype = x.dtype();
+  g.a = p.x.raw_data();
+  g.a_dtype = p.x.dtype();
   g.lda = lda;
-  g.b = w.raw_data();
-  g.b_dtype = w.dtype();
+  g.b = p.w.raw_data();
+  g.b_dtype = p.w.dtype();
   g.c = c;
   g.ldc = out_features;
-  tensor::cpu::gemm(g);
-  return finish(out.view(out_shape), result_dtype(x.dtype(), w.dtype()));
+  p.dtype = result_dtype(p.x.dtype(), p.w.dtype());
+  return p;
+}
+
+}  // namespace
+
+Tensor linear(const Tensor& x_in, const Tensor& weight_in, const Tensor* bias) {
+  PreparedLinear p = prepare_linear(x_in, weight_in, bias);
+  tensor::cpu::gemm(p.g);
+  return finish(p.out.view(p.out_shape), p.dtype);
+}
+
+std::vector<Tensor> linear_group(const Tensor& x_in, std::span<const Tensor* const> weights,
+                                 std::span<const Tensor* const> biases) {
+  HFCPP_CHECK(biases.empty() || biases.size() == weights.size(), ErrorCode::InvalidArgument,
+              "[linear_group] {} biases for {} weights: expected none or one each", biases.size(), weights.size());
+  // One contiguous input for all, so that every product reads the same A.
+  Tensor x = x_in;
+  int64_t lda;
+  if (!rows_collapse(x, lda)) x = x.contiguous();
+  std::vector<PreparedLinear> prepared;
+  std::vector<GemmArgs> args;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    prepared.push_back(prepare_linear(x, *weights[i], biases.empty() ? nullptr : biases[i]));
+    args.push_back(prepared.back().g);
+  }
+  tensor::cpu::gemm_group(args);
+  std::vector<Tensor> out;
+  for (PreparedLinear& p : prepared) out.push_back(finish(p.out.view(p.out_shape), p.dtype));
+  return out;
 }
 
 }  // namespace hfcpp::ops

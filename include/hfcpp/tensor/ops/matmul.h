@@ -1,6 +1,9 @@
 // Matrix products with NumPy/PyTorch semantics, f32 accumulation for every input dtype.
 #pragma once
 
+#include <span>
+#include <vector>
+
 #include "hfcpp/tensor/tensor.h"
 
 namespace hfcpp::ops {
@@ -21,5 +24,11 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 // are converted while packing, never the whole matrix. Result dtype as matmul(x, weight); the
 // bias (any float dtype) is added in f32 before the result is rounded.
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor* bias = nullptr);
+
+// linear(x, weights[i], biases[i]) for every i (biases empty, or one per weight, null for none),
+// with the same results. In decode (few rows of x) the products are one pool dispatch over all
+// their output features instead of one each: q/k/v and gate/up of a decoder layer.
+std::vector<Tensor> linear_group(const Tensor& x, std::span<const Tensor* const> weights,
+                                 std::span<const Tensor* const> biases = {});
 
 }  // namespace hfcpp::ops
