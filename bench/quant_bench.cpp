@@ -2,7 +2,12 @@
 // tokens/s equivalent (M tokens per call), per weight type, against hfcpp's f32 linear
 // (ops::linear) on the same shape. Not a test.
 //
-//   quant_bench [--threads N] [--seconds 0.3] [--types Q4_0,Q4_1,Q8_0,Q4_K,Q6_K] [--isa scalar|avx2]
+//   quant_bench [--threads N] [--seconds 0.3] [--types Q4_0,Q4_1,Q8_0,Q4_K,Q6_K] [--isa scalar|avx2|avx512]
+//               [--cpu-time]
+// --cpu-time times process CPU seconds instead of wall-clock (steadier on a shared machine when
+// comparing ISA paths single-threaded; with several threads it sums them).
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,17 +34,27 @@ Tensor random_tensor(int64_t rows, int64_t cols, uint32_t seed) {
   return Tensor::from_vector(v, {rows, cols}, DType::F32);
 }
 
+bool g_cpu_time = false;
+double now_seconds() {
+  if (g_cpu_time) {
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 // Seconds per call: repeat until `seconds` have passed (at least 3 calls), report the mean.
 template <class F>
 double time_per_call(F&& fn, double seconds) {
   fn();  // warm-up
-  const auto start = std::chrono::steady_clock::now();
+  const double start = now_seconds();
   int calls = 0;
   double elapsed = 0;
   do {
     fn();
     ++calls;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    elapsed = now_seconds() - start;
   } while (elapsed < seconds || calls < 3);
   return elapsed / calls;
 }
@@ -62,18 +77,25 @@ int main(int argc, char** argv) {
   int threads = 1;
   double seconds = 0.3;
   std::string types = "Q4_0,Q4_1,Q8_0,Q4_K,Q6_K";
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--threads") threads = std::atoi(argv[i + 1]);
-    else if (a == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (a == "--types") types = argv[i + 1];
+    if (a == "--cpu-time") {
+      g_cpu_time = true;
+      continue;
+    }
+    if (i + 1 >= argc) break;
+    const char* value = argv[++i];
+    if (a == "--threads") threads = std::atoi(value);
+    else if (a == "--seconds") seconds = std::atof(value);
+    else if (a == "--types") types = value;
     else if (a == "--isa") {
       hfcpp::core::Isa isa;
-      if (hfcpp::core::parse_isa(argv[i + 1], isa)) hfcpp::core::set_isa(isa);
+      if (hfcpp::core::parse_isa(value, isa)) hfcpp::core::set_isa(isa);
     }
   }
   hfcpp::core::set_num_threads(threads);
-  std::printf("# quant_bench: threads=%d isa=%s\n", threads, hfcpp::core::isa_name(hfcpp::core::active_isa()));
+  std::printf("# quant_bench: threads=%d isa=%s clock=%s\n", threads, hfcpp::core::isa_name(hfcpp::core::active_isa()),
+              g_cpu_time ? "cpu" : "wall");
   std::printf("%-6s %2s %6s %6s %10s %9s %11s %12s %9s\n", "type", "M", "K", "N", "us/call", "GB/s", "tok/s-eq",
               "f32 us/call", "speedup");
   const int64_t shapes[][2] = {{576, 1536}, {1536, 576}, {576, 49152}};  // K, N

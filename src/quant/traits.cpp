@@ -50,8 +50,17 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
   const BlockFormat* f = find_block_format(type);
   if (!f) return nullptr;
   if (isa >= core::Isa::Avx512 && core::cpu_features().avx512_vnni) {
-    if (type == T::Q4_0) return avx512vnni::vec_dot_q4_0;
-    if (type == T::Q8_0) return avx512vnni::vec_dot_q8_0;
+    switch (type) {
+      case T::Q4_0: return avx512vnni::vec_dot_q4_0;
+      case T::Q4_1: return avx512vnni::vec_dot_q4_1;
+      case T::Q5_0: return avx512vnni::vec_dot_q5_0;
+      case T::Q5_1: return avx512vnni::vec_dot_q5_1;
+      case T::Q8_0: return avx512vnni::vec_dot_q8_0;
+      case T::Q4_K: return avx512vnni::vec_dot_q4_k;
+      case T::Q5_K: return avx512vnni::vec_dot_q5_k;
+      case T::Q6_K: return avx512vnni::vec_dot_q6_k;
+      default: break;
+    }
   }
   if (isa >= core::Isa::Avx2) {
     switch (type) {

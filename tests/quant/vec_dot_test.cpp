@@ -6,6 +6,7 @@
 
 #include "hfcpp/core/thread_pool.h"
 #include "hfcpp/tensor/ops/matmul.h"
+#include "quant/blocks/block_types.h"
 #include "quant/quant_test_util.h"
 #include "temp_path.h"
 
@@ -139,6 +140,86 @@ TEST(QuantLinear, DequantGemmPrefillEqualsF32Matmul) {
       EXPECT_TRUE(expect_close_impl(y, ref, Tolerance{1e-5, 1e-5}.reduced_over(k))) << name << " threads " << threads;
     }
     core::set_num_threads(saved);
+  }
+}
+
+// The AVX-512 VNNI dot products form the same per-lane int32 sums as the AVX2 ones and scale them
+// in the same f32 order, so on raw random bytes (every bit pattern of the packed weights; only the
+// f16/f32 scales kept finite) they must agree bit for bit, and with the scalar reference up to f32
+// rounding (Q5_K has no AVX2 kernel: scalar only). Q8_0/Q8_1 bytes stay in -127..127 as quantize
+// makes them: the signed kernels' sign trick (as llama.cpp's) cannot negate -128. Q8_K keeps -128,
+// which its unsigned-weight kernels handle.
+TEST(VecDotIsa, VnniEqualsAvx2OnRawBlocks) {
+  if (core::best_supported_isa() < core::Isa::Avx512 || !core::cpu_features().avx512_vnni)
+    GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+  std::mt19937 gen(7);
+  const int64_t k = 1024;
+  auto random_bytes = [&](size_t n) {
+    std::vector<std::byte> b(n);
+    for (auto& x : b) x = static_cast<std::byte>(gen() & 0xFF);
+    return b;
+  };
+  // f16 in [0.5, 1) so products stay finite; the sign comes from the random low bits.
+  auto f16_at = [&](std::byte* p) {
+    const uint16_t h = static_cast<uint16_t>(0x3800 | (gen() & 0x3FF) | ((gen() & 1) << 15));
+    std::memcpy(p, &h, 2);
+  };
+  auto f32_at = [&](std::byte* p) {
+    const float f = 0.01f * static_cast<float>(static_cast<int>(gen() % 200) - 100);
+    std::memcpy(p, &f, 4);
+  };
+  for (const char* name : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K"}) {
+    const GgmlType type = quant::parse_ggml_type(name).value();
+    const quant::BlockFormat* wf = quant::find_block_format(type);
+    const quant::BlockFormat* af = quant::find_block_format(wf->vec_dot_type);
+    const int64_t nw = k / wf->block_size, na = k / af->block_size;
+    for (int trial = 0; trial < 20; ++trial) {
+      auto w = random_bytes(static_cast<size_t>(nw) * wf->type_size);
+      auto a = random_bytes(static_cast<size_t>(na) * af->type_size);
+      for (int64_t b = 0; b < nw; ++b) {
+        std::byte* blk = w.data() + b * wf->type_size;
+        if (type == GgmlType::Q8_0) {
+          for (size_t j = 2; j < wf->type_size; ++j)
+            if (blk[j] == std::byte{0x80}) blk[j] = std::byte{0x81};
+        }
+        if (type == GgmlType::Q6_K) {
+          f16_at(blk + offsetof(quant::BlockQ6_K, d));
+        } else {
+          f16_at(blk);  // d first in every other layout
+          if (type == GgmlType::Q4_1 || type == GgmlType::Q5_1 || type == GgmlType::Q4_K || type == GgmlType::Q5_K)
+            f16_at(blk + 2);  // m / dmin
+        }
+      }
+      for (int64_t b = 0; b < na; ++b) {
+        std::byte* blk = a.data() + b * af->type_size;
+        if (af->type == GgmlType::Q8_0 || af->type == GgmlType::Q8_1) {
+          const size_t head = af->type == GgmlType::Q8_0 ? 2 : 8;
+          for (size_t j = head; j < af->type_size; ++j)
+            if (blk[j] == std::byte{0x80}) blk[j] = std::byte{0x81};
+          if (af->type == GgmlType::Q8_0) {
+            f16_at(blk);
+          } else {
+            f32_at(blk);
+            f32_at(blk + 4);
+          }
+        } else {  // Q8_K: bsums must be the sums of its qs
+          auto* q8 = reinterpret_cast<quant::BlockQ8_K*>(blk);
+          f32_at(blk);
+          for (int g = 0; g < 16; ++g) {
+            int sum = 0;
+            for (int j = 0; j < 16; ++j) sum += q8->qs[16 * g + j];
+            q8->bsums[g] = static_cast<int16_t>(sum);
+          }
+        }
+      }
+      const float vnni = quant::vec_dot_for(type, core::Isa::Avx512)(k, w.data(), a.data());
+      const float scalar = wf->vec_dot(k, w.data(), a.data());
+      // Block sums reach 1e4..1e5 and cancel: f32 order alone moves the result by ~1e-5 of them.
+      EXPECT_NEAR(vnni, scalar, 1e-3 * (1 + std::fabs(scalar))) << name << " trial " << trial;
+      if (type != GgmlType::Q5_K) {
+        EXPECT_EQ(vnni, quant::vec_dot_for(type, core::Isa::Avx2)(k, w.data(), a.data())) << name << " trial " << trial;
+      }
+    }
   }
 }
 

@@ -188,7 +188,13 @@ void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_
 }  // namespace avx2
 namespace avx512vnni {
 float vec_dot_q4_0(int64_t, const void*, const void*);
+float vec_dot_q4_1(int64_t, const void*, const void*);
+float vec_dot_q5_0(int64_t, const void*, const void*);
+float vec_dot_q5_1(int64_t, const void*, const void*);
 float vec_dot_q8_0(int64_t, const void*, const void*);
+float vec_dot_q4_k(int64_t, const void*, const void*);
+float vec_dot_q5_k(int64_t, const void*, const void*);
+float vec_dot_q6_k(int64_t, const void*, const void*);
 }  // namespace avx512vnni
 
 }  // namespace hfcpp::quant
