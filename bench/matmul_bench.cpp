@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
   std::vector<Case> cases = {
       {"f32", DType::F32, DType::F32, cpu::GemmImpl::Auto},
       {"f32/own", DType::F32, DType::F32, cpu::GemmImpl::Avx2},
+      {"f32/avx512", DType::F32, DType::F32, cpu::GemmImpl::Avx512},  // skipped without AVX-512
+      {"f32xbf16w/512", DType::F32, DType::BF16, cpu::GemmImpl::Avx512},
       {"f32/openblas", DType::F32, DType::F32, cpu::GemmImpl::OpenBlas},
       {"f32 x bf16w", DType::F32, DType::BF16, cpu::GemmImpl::Auto},
       {"bf16", DType::BF16, DType::BF16, cpu::GemmImpl::Auto},

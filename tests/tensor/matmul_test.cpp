@@ -131,6 +131,35 @@ TEST_P(GemmTest, WeightRowsKernelKBlocksAndTails) {
   }
 }
 
+TEST_P(GemmTest, PackedTallTileEdges) {
+  // AVX-512's packed kernel has 12-row tiles and 32-column panels: m = 11, 12, 13 and 85 (two
+  // 72-row A blocks, the last tile 1 row), n = 70 (two full panels and a partial one), k = 300
+  // (two k blocks; trans_b packs B with 16x16 transposes and a 12-wide tail).
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      check({11, 300, 70}, ta, tb, 2, 0.5f, 2.0f);
+      check({12, 40, 32}, ta, tb, 0);
+      check({13, 17, 64}, ta, tb, 1, -1.0f, 1.0f);
+      check({85, 300, 70}, ta, tb, 0);
+    }
+}
+
+TEST(GemmOnThisThread, PackedKernelWithTransposedBMatchesReference) {
+  // Attention's per-head products: the active ISA's packed kernel with B given as rows of k
+  // (Q K^T), which packs B by transposing 16 (AVX-512) or 8 (AVX2) rows at a time.
+  for (DType b_dtype : {DType::F32, DType::BF16})
+    for (Mkn s : {Mkn{9, 64, 9}, Mkn{37, 64, 45}, Mkn{128, 300, 96}}) {
+      Tensor a = random_tensor({s.m, s.k}, DType::F32, 3), b = random_tensor({s.n, s.k}, b_dtype, 4);
+      Tensor c_ref = Tensor::empty({s.m, s.n}, DType::F32), c = Tensor::empty({s.m, s.n}, DType::F32);
+      GemmArgs g{s.m, s.n, s.k, a.raw_data(), DType::F32, s.k, false, b.raw_data(), b_dtype, s.k, true,
+                 c_ref.mutable_data<float>(), s.n};
+      gemm_reference(g);
+      g.c = c.mutable_data<float>();
+      tensor::cpu::gemm_on_this_thread(g);
+      EXPECT_CLOSE(c, c_ref, accumulation_tolerance(s.k)) << "m=" << s.m << " k=" << s.k << " n=" << s.n;
+    }
+}
+
 TEST_P(GemmTest, MultiThreadedSplitsMatchSingleThreaded) {
   // Large enough for the pool to split both M and N.
   const int saved = core::num_threads();

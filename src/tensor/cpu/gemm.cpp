@@ -340,9 +340,13 @@ GemmImpl gemm_auto_choice(const GemmArgs& g) {
   // A weight given as rows of k (every linear layer): the AVX2 weight-rows kernel measured level
   // with or above OpenBLAS's sgemm at the shapes of bench/matmul_bench.py (m = 32, 128, 512; f32
   // and bf16 weights; 2026-11-29, loaded machine, best of 4 CPU-time runs), and far above it at
-  // small m. AVX-512 machines keep OpenBLAS for large problems (not measured there).
+  // small m. The AVX-512 one (16x16 transposed packing, 6 x 32 tile) likewise: 1 thread, CPU
+  // time, best of 3, Zen 4 (2026-11-29), GFLOP/s own vs OpenBLAS: f32 32x384x1536 108 vs 79,
+  // 128x384x1536 111 vs 99, 512x4096x4096 109 vs 100, 128x64x128 96 vs 93; bf16 weights 99-108
+  // vs 94-99 (OpenBLAS after converting). Without trans_b the packed kernel (12 x 32 tile) stays
+  // below OpenBLAS at 512x4096x4096 (94 vs 101), so OpenBLAS keeps that case.
   // bf16 x bf16 on AVX-512-BF16: the native bf16 kernel, where OpenBLAS would convert to f32.
-  const bool own_wins = (isa == Isa::Avx2 && g.trans_b && weight_rows_enabled()) ||
+  const bool own_wins = (isa >= Isa::Avx2 && g.trans_b && weight_rows_enabled()) ||
                         (isa >= Isa::Avx512Bf16 && bf16_pairs_eligible(g, gemm_kernels_avx512bf16()));
   if (isa != Isa::Scalar && !own_wins) {
     const int64_t flops = 2 * g.m * g.n * g.k;

@@ -12,8 +12,8 @@
 //    op(A)^T is packed into 2W-wide panels; 6 weight rows x 2W rows of A in 12 accumulators.
 //  * packed_block: BLIS-style. B is packed into kKc x NR panels and A into kMc x kKc blocks of
 //    MR-row panels, both converted to f32 while packing (so bf16/f16 weights are never converted
-//    as a whole, only one panel at a time); an MR x NR register tile (6 x 2 vectors) accumulates
-//    with FMA over kc. Any dtype/transposition of A and B.
+//    as a whole, only one panel at a time); an MR x NR register tile (6 x 2 vectors; 12 x 2 with
+//    AVX-512's 32 registers) accumulates with FMA over kc. Any dtype/transposition of A and B.
 //  * small_m_block: the decode case (few rows of A, B = W[n,k] rows). Dot products straight from
 //    the weight rows with no packing, so each weight byte is read once per 2 rows of A.
 #pragma once
@@ -83,28 +83,34 @@ struct Kernels {
   using Vec = typename V::Vec;
   static constexpr int64_t W = V::kWidth;
   static constexpr int64_t NR = 2 * W;
+  // The packed kernel's register tile rows: kMr unless the traits say otherwise (AVX-512's 32
+  // vector registers hold 12 x 2 accumulators).
+  static constexpr int64_t MR = [] {
+    if constexpr (requires { V::kPackedMr; }) return V::kPackedMr; else return kMr;
+  }();
+  static_assert(kMc % MR == 0);
 
   // ---- packing ----
   // A block rows [i0, i0+mc), cols [p0, p0+kc) into MR-row panels: dst[panel][p][MR], zero-padded.
   template <class S>
   static void pack_a(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
     const auto* a = static_cast<const typename S::T*>(g.a);
-    for (int64_t ip = 0; ip < mc; ip += kMr) {
-      const int64_t mr = min_i64(kMr, mc - ip);
+    for (int64_t ip = 0; ip < mc; ip += MR) {
+      const int64_t mr = min_i64(MR, mc - ip);
       float* out = dst + ip * kc;
       if (!g.trans_a) {
         for (int64_t i = 0; i < mr; ++i) {
           const auto* row = a + (i0 + ip + i) * g.lda + p0;
-          for (int64_t p = 0; p < kc; ++p) out[p * kMr + i] = scalar_to_f32<S>(row[p]);
+          for (int64_t p = 0; p < kc; ++p) out[p * MR + i] = scalar_to_f32<S>(row[p]);
         }
       } else {
         for (int64_t p = 0; p < kc; ++p) {
           const auto* col = a + (p0 + p) * g.lda + i0 + ip;
-          for (int64_t i = 0; i < mr; ++i) out[p * kMr + i] = scalar_to_f32<S>(col[i]);
+          for (int64_t i = 0; i < mr; ++i) out[p * MR + i] = scalar_to_f32<S>(col[i]);
         }
       }
-      for (int64_t i = mr; i < kMr; ++i)
-        for (int64_t p = 0; p < kc; ++p) out[p * kMr + i] = 0.0f;
+      for (int64_t i = mr; i < MR; ++i)
+        for (int64_t p = 0; p < kc; ++p) out[p * MR + i] = 0.0f;
     }
   }
 
@@ -154,6 +160,10 @@ struct Kernels {
   // registers during the k loop and force GCC to spill an accumulator.
   static void micro_kernel(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
                            int64_t mr, int64_t nr, const float* alpha_beta) {
+    if constexpr (MR != 6) {
+      micro_kernel_tall(kc, pa, pb, c, ldc, mr, nr, alpha_beta);
+      return;
+    }
     Vec c00 = V::zero(), c01 = V::zero(), c10 = V::zero(), c11 = V::zero();
     Vec c20 = V::zero(), c21 = V::zero(), c30 = V::zero(), c31 = V::zero();
     Vec c40 = V::zero(), c41 = V::zero(), c50 = V::zero(), c51 = V::zero();
@@ -161,7 +171,7 @@ struct Kernels {
     for (int64_t p = 0; p < kc; ++p) {
       const Vec b0 = V::load_f32(pb + p * NR);
       const Vec b1 = V::load_f32(pb + p * NR + W);
-      const float* ap = pa + p * kMr;
+      const float* ap = pa + p * MR;
       Vec a = V::set1(ap[0]);
       c00 = V::fma(a, b0, c00); c01 = V::fma(a, b1, c01);
       a = V::set1(ap[1]);
@@ -175,7 +185,7 @@ struct Kernels {
       a = V::set1(ap[5]);
       c50 = V::fma(a, b0, c50); c51 = V::fma(a, b1, c51);
     }
-    alignas(64) float tile[kMr * NR];
+    alignas(64) float tile[MR * NR];
     V::store(tile + 0 * NR, c00); V::store(tile + 0 * NR + W, c01);
     V::store(tile + 1 * NR, c10); V::store(tile + 1 * NR + W, c11);
     V::store(tile + 2 * NR, c20); V::store(tile + 2 * NR + W, c21);
@@ -202,6 +212,54 @@ struct Kernels {
     }
   }
 
+  // The same for MR != 6 (a tile of MR x 2 vectors), written over arrays.
+  static void micro_kernel_tall(int64_t kc, const float* pa, const float* pb, float* c, int64_t ldc,
+                                int64_t mr, int64_t nr, const float* alpha_beta) {
+    Vec acc[MR][2];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = V::zero();
+#pragma GCC unroll 2
+    for (int64_t p = 0; p < kc; ++p) {
+      const Vec b0 = V::load_f32(pb + p * NR);
+      const Vec b1 = V::load_f32(pb + p * NR + W);
+      const float* ap = pa + p * MR;
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const Vec a = V::set1(ap[i]);
+        acc[i][0] = V::fma(a, b0, acc[i][0]);
+        acc[i][1] = V::fma(a, b1, acc[i][1]);
+      }
+    }
+    const float alpha = alpha_beta[0], beta = alpha_beta[1];
+    if (nr == NR) {
+      const Vec va = V::set1(alpha), vb = V::set1(beta);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        if (i >= mr) break;
+        float* row = c + i * ldc;
+        Vec r0 = V::mul(acc[i][0], va), r1 = V::mul(acc[i][1], va);
+        if (beta != 0.0f) {
+          r0 = V::fma(vb, V::load_f32(row), r0);
+          r1 = V::fma(vb, V::load_f32(row + W), r1);
+        }
+        V::store(row, r0);
+        V::store(row + W, r1);
+      }
+      return;
+    }
+    alignas(64) float tile[MR * NR];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      V::store(tile + i * NR, acc[i][0]);
+      V::store(tile + i * NR + W, acc[i][1]);
+    }
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) {
+        float r = alpha * tile[i * NR + j];
+        c[i * ldc + j] = beta != 0.0f ? r + beta * c[i * ldc + j] : r;
+      }
+  }
+
   template <class SA, class SB>
   static void packed_block_t(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
     static thread_local PackBuffers buffers;
@@ -219,9 +277,9 @@ struct Kernels {
         pack_a<SA>(g, i0, mc, p0, kc, pa);
         for (int64_t jp = 0; jp < nc; jp += NR) {
           const int64_t nr = min_i64(NR, nc - jp);
-          for (int64_t ip = 0; ip < mc; ip += kMr) {
+          for (int64_t ip = 0; ip < mc; ip += MR) {
             micro_kernel(kc, pa + ip * kc, pb + jp * kc, g.c + (i0 + ip) * g.ldc + n0 + jp, g.ldc,
-                         min_i64(kMr, mc - ip), nr, alpha_beta);
+                         min_i64(MR, mc - ip), nr, alpha_beta);
           }
         }
       }
