@@ -195,6 +195,8 @@ float vec_dot_q8_0(int64_t, const void*, const void*);
 float vec_dot_q4_k(int64_t, const void*, const void*);
 float vec_dot_q5_k(int64_t, const void*, const void*);
 float vec_dot_q6_k(int64_t, const void*, const void*);
+void linear_panel_q4_0(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
+void linear_panel_q4_1(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
 }  // namespace avx512vnni
 
 }  // namespace hfcpp::quant

@@ -1,88 +1,31 @@
-// AVX2 panel kernels for 4-bit weights (Q4_0, Q4_1) in prefill: up to 4 weight rows x 8 activation
-// rows per call, activations interleaved by build_act_panels. Per block and weight row, 4 broadcast
-// loads of the packed nibbles give the 8 groups of 4 weights; each group multiplies the same 4
-// elements of all 8 activation rows in one maddubs, so a lane ends up holding one activation's sum.
-// Integer block sums are exact (|sum| <= 8 groups x 2 x 15 x 127 = 30480 fits int16); the f32
-// scaling is the vec_dot's, accumulated across blocks in a different order.
-#include <immintrin.h>
-
-#include <cstring>
-
-#include "quant/blocks/block_types.h"
-#include "quant/isa/avx2/avx2_helpers.h"
+// AVX2 panel kernels for 4-bit weights (Q4_0, Q4_1) in prefill (the loop: linear_panel_impl.h).
+// A group's products are summed in int16 by maddubs and widened once per block: integer block sums
+// are exact (|sum| <= 8 groups x 2 x 15 x 127 = 30480 fits int16); the f32 scaling is the vec_dot's,
+// accumulated across blocks in a different order.
+#include "quant/isa/avx2/linear_panel_impl.h"
 
 namespace hfcpp::quant::avx2 {
 namespace {
 
-using namespace detail;
-
-inline __m256i broadcast4(const uint8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
-
-// kOffsetQ4_1: weights d * q + m (Q4_1 x Q8_1); otherwise d * (q - 8) (Q4_0 x Q8_0).
-template <int R, bool kOffsetQ4_1, class Block>
-void panel_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const ActPanelBlock* a, int acts, float* y,
-                size_t ldy) {
-  const __m256i low_nibble = _mm256_set1_epi8(0x0F);
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256 acc[R];
-  for (auto& v : acc) v = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n_blocks; ++b) {
-    const ActPanelBlock& p = a[b];
-    const Block* blk[R];
-    for (int r = 0; r < R; ++r) blk[r] = reinterpret_cast<const Block*>(w + static_cast<size_t>(r) * w_stride) + b;
-    __m256i sums[R];
-    for (int g = 0; g < 4; ++g) {  // group g: elements 4g..4g+3 (low nibbles), group g + 4: 16 + 4g.. (high)
-      const __m256i act_low = load32(p.qs[g]);
-      const __m256i act_high = load32(p.qs[g + 4]);
-      for (int r = 0; r < R; ++r) {
-        const __m256i packed = broadcast4(blk[r]->qs + 4 * g);
-        const __m256i lo = _mm256_and_si256(packed, low_nibble);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low_nibble);
-        const __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(lo, act_low), _mm256_maddubs_epi16(hi, act_high));
-        sums[r] = g == 0 ? s : _mm256_add_epi16(sums[r], s);
-      }
-    }
-    const __m256 d_act = _mm256_loadu_ps(p.d);
-    for (int r = 0; r < R; ++r) {
-      __m256i dot = _mm256_madd_epi16(sums[r], ones);
-      if constexpr (!kOffsetQ4_1) dot = _mm256_sub_epi32(dot, load32(p.sum8));
-      const __m256 scale = _mm256_mul_ps(d_act, _mm256_set1_ps(half(blk[r]->d)));
-      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[r]);
-      if constexpr (kOffsetQ4_1) acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(half(blk[r]->m)), _mm256_loadu_ps(p.s), acc[r]);
-    }
+struct MaddubsGroupDot {
+  __m256i sum16;
+  void add(bool first, __m256i lo, __m256i act_low, __m256i hi, __m256i act_high) {
+    const __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(lo, act_low), _mm256_maddubs_epi16(hi, act_high));
+    sum16 = first ? s : _mm256_add_epi16(sum16, s);
   }
-  for (int r = 0; r < R; ++r) {
-    alignas(32) float lanes[kPanelActs];
-    _mm256_store_ps(lanes, acc[r]);
-    for (int c = 0; c < acts; ++c) y[static_cast<size_t>(c) * ldy + r] = lanes[c];
-  }
-}
-
-template <bool kOffsetQ4_1, class Block>
-void panel(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const ActPanelBlock* a, int acts,
-           float* y, size_t ldy) {
-  switch (rows) {
-    case 4: return panel_rows<4, kOffsetQ4_1, Block>(n_blocks, w, w_stride, a, acts, y, ldy);
-    case 3: return panel_rows<3, kOffsetQ4_1, Block>(n_blocks, w, w_stride, a, acts, y, ldy);
-    case 2: return panel_rows<2, kOffsetQ4_1, Block>(n_blocks, w, w_stride, a, acts, y, ldy);
-    default: return panel_rows<1, kOffsetQ4_1, Block>(n_blocks, w, w_stride, a, acts, y, ldy);
-  }
-}
+  __m256i dot() const { return _mm256_madd_epi16(sum16, _mm256_set1_epi16(1)); }
+};
 
 }  // namespace
 
 void linear_panel_q4_0(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const ActPanelBlock* a,
                        int acts, float* y, size_t ldy) {
-  panel<false, BlockQ4_0>(n_blocks, w, w_stride, rows, a, acts, y, ldy);
+  panel_detail::panel<MaddubsGroupDot, false, BlockQ4_0>(n_blocks, w, w_stride, rows, a, acts, y, ldy);
 }
 
 void linear_panel_q4_1(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const ActPanelBlock* a,
                        int acts, float* y, size_t ldy) {
-  panel<true, BlockQ4_1>(n_blocks, w, w_stride, rows, a, acts, y, ldy);
+  panel_detail::panel<MaddubsGroupDot, true, BlockQ4_1>(n_blocks, w, w_stride, rows, a, acts, y, ldy);
 }
 
 }  // namespace hfcpp::quant::avx2
