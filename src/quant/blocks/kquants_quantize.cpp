@@ -13,36 +13,80 @@
 namespace hfcpp::quant {
 namespace {
 
-int nearest_int(float v) { return static_cast<int>(std::nearbyint(v)); }
+// Same result as nearbyint (round half to even) without the libm call the baseline ISA forces:
+// below 2^22, adding 1.5 * 2^23 leaves no fraction bits, so the FPU rounds exactly as nearbyint.
+inline int nearest_int(float v) {
+  constexpr float kMagic = 12582912.0f;
+  if (std::fabs(v) < 4194304.0f) return static_cast<int>((v + kMagic) - kMagic);
+  return static_cast<int>(std::nearbyint(v));
+}
 
-// Symmetric levels [-nmax, nmax - 1]; returns the scale, L holds levels.
-float fit_symmetric(const float* x, const float* w, int n, int nmax, int* L) {
+// The searches below try many candidate scales per sub-block, and each candidate's sums are a
+// serial chain of float adds (latency-bound). Eight candidates run side by side in the lanes of two
+// SSE-sized vectors (wider generic vectors are split badly at the baseline ISA):
+// every lane does exactly the scalar operations in the scalar order, so results are bit-identical.
+// A lane whose value leaves nearest_int's fast range (or is NaN) is redone by the scalar code.
+using Vf = float __attribute__((vector_size(16)));
+using Vi = int32_t __attribute__((vector_size(16)));
+constexpr int kWidth = 4, kVecs = 2, kLanes = kWidth * kVecs;
+
+inline Vf splat(float v) { return Vf{} + v; }
+
+// nearest_int per lane, clamped to [lo, hi]; clears ok in lanes outside |v| < 2^22.
+inline Vf round_clamp(Vf v, Vf lo, Vf hi, Vi& ok) {
+  const Vf limit = splat(4194304.0f), magic = splat(12582912.0f);
+  ok &= (v < limit) & (v > -limit);
+  Vf r = (v + magic) - magic;
+  r = r < lo ? lo : r;
+  return r > hi ? hi : r;
+}
+
+// Symmetric levels [-nmax, nmax - 1]: the scale of the candidate with the best weighted fit
+// (the caller re-rounds the levels against the stored scale, so none are returned).
+float fit_symmetric(const float* x, const float* w, int n, int nmax) {
   float amax = 0.0f, vmax = 0.0f;
   for (int i = 0; i < n; ++i)
     if (std::fabs(x[i]) > amax) {
       amax = std::fabs(x[i]);
       vmax = x[i];
     }
-  if (amax < 1e-30f) {
-    std::fill(L, L + n, 0);
-    return 0.0f;
+  if (amax < 1e-30f) return 0.0f;
+  constexpr int kFirst = -9, kCount = 19;
+  float iscales[24], sumlx[24], suml2[24];
+  for (int c = 0; c < 24; ++c)
+    iscales[c] = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(std::min(c, kCount - 1) + kFirst)) / vmax;
+  const Vf lo = splat(static_cast<float>(-nmax)), hi = splat(static_cast<float>(nmax - 1));
+  for (int base = 0; base < kCount; base += kLanes) {
+    Vf iscale[kVecs], slx[kVecs]{}, sl2[kVecs]{};
+    std::memcpy(iscale, iscales + base, sizeof(iscale));
+    Vi ok[kVecs];
+    for (auto& o : ok) o = Vi{} - 1;
+    for (int i = 0; i < n; ++i)
+      for (int g = 0; g < kVecs; ++g) {
+        const Vf l = round_clamp(iscale[g] * x[i], lo, hi, ok[g]);
+        slx[g] += w[i] * x[i] * l;
+        sl2[g] += w[i] * (l * l);
+      }
+    for (int k = 0; k < kLanes && base + k < kCount; ++k) {
+      sumlx[base + k] = slx[k / kWidth][k % kWidth];
+      suml2[base + k] = sl2[k / kWidth][k % kWidth];
+      if (ok[k / kWidth][k % kWidth]) continue;
+      float a = 0.0f, b = 0.0f;
+      for (int i = 0; i < n; ++i) {
+        const int l = std::clamp(nearest_int(iscales[base + k] * x[i]), -nmax, nmax - 1);
+        a += w[i] * x[i] * static_cast<float>(l);
+        b += w[i] * static_cast<float>(l * l);
+      }
+      sumlx[base + k] = a;
+      suml2[base + k] = b;
+    }
   }
   float best_scale = 0.0f, best_metric = -1.0f;
-  int tmp[32];
-  for (int is = -9; is <= 9; ++is) {
-    const float iscale = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(is)) / vmax;
-    float sumlx = 0.0f, suml2 = 0.0f;
-    for (int i = 0; i < n; ++i) {
-      tmp[i] = std::clamp(nearest_int(iscale * x[i]), -nmax, nmax - 1);
-      sumlx += w[i] * x[i] * static_cast<float>(tmp[i]);
-      suml2 += w[i] * static_cast<float>(tmp[i] * tmp[i]);
+  for (int c = 0; c < kCount; ++c)
+    if (suml2[c] > 0.0f && sumlx[c] * sumlx[c] > best_metric * suml2[c]) {
+      best_metric = sumlx[c] * sumlx[c] / suml2[c];
+      best_scale = sumlx[c] / suml2[c];
     }
-    if (suml2 > 0.0f && sumlx * sumlx > best_metric * suml2) {
-      best_metric = sumlx * sumlx / suml2;
-      best_scale = sumlx / suml2;
-      std::copy(tmp, tmp + n, L);
-    }
-  }
   return best_scale;
 }
 
@@ -59,7 +103,7 @@ float fit_affine(const float* x, const float* w, int n, int nmax, float* offset)
     sum_w += w[i];
     sum_x += w[i] * x[i];
   }
-  float best_scale = (mx - mn) / static_cast<float>(nmax), best_min = mn, best_err = INFINITY;
+  const Vf lo = splat(0.0f), hi = splat(static_cast<float>(nmax));
   auto error_of = [&](float scale, float min) {
     const float inv = scale != 0.0f ? 1.0f / scale : 0.0f;
     float err = 0.0f;
@@ -70,32 +114,76 @@ float fit_affine(const float* x, const float* w, int n, int nmax, float* offset)
     }
     return err;
   };
-  best_err = error_of(best_scale, best_min);
-  for (int is = 0; is <= 20; ++is) {
-    const float iscale = (-1.0f + 0.1f * static_cast<float>(is) + static_cast<float>(nmax)) / (mx - mn);
-    float sum_l = 0.0f, sum_l2 = 0.0f, sum_xl = 0.0f;
-    for (int i = 0; i < n; ++i) {
-      const float l = static_cast<float>(std::clamp(nearest_int(iscale * (x[i] - mn)), 0, nmax));
-      sum_l += w[i] * l;
-      sum_l2 += w[i] * l * l;
-      sum_xl += w[i] * l * x[i];
-    }
-    const float det = sum_w * sum_l2 - sum_l * sum_l;
-    if (det <= 0.0f) continue;
-    float scale = (sum_w * sum_xl - sum_x * sum_l) / det;
-    float min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
-    if (min > 0.0f) {
-      min = 0.0f;
-      scale = sum_l2 > 0.0f ? sum_xl / sum_l2 : 0.0f;
-    }
-    if (scale <= 0.0f) continue;
-    const float err = error_of(scale, min);
-    if (err < best_err) {
-      best_err = err;
-      best_scale = scale;
-      best_min = min;
+  constexpr int kCount = 21;
+  // Candidate fits (scale, min), then their errors, each eight candidates at a time.
+  float iscales[24], scales[24], mins[24], errs[24];
+  int n_fit = 0;
+  for (int c = 0; c < 24; ++c)
+    iscales[c] = (-1.0f + 0.1f * static_cast<float>(std::min(c, kCount - 1)) + static_cast<float>(nmax)) / (mx - mn);
+  for (int base = 0; base < kCount; base += kLanes) {
+    Vf iscale[kVecs], sl[kVecs]{}, sl2[kVecs]{}, sxl[kVecs]{};
+    std::memcpy(iscale, iscales + base, sizeof(iscale));
+    Vi ok[kVecs];
+    for (auto& o : ok) o = Vi{} - 1;
+    for (int i = 0; i < n; ++i)
+      for (int g = 0; g < kVecs; ++g) {
+        const Vf l = round_clamp(iscale[g] * (x[i] - mn), lo, hi, ok[g]);
+        sl[g] += w[i] * l;
+        sl2[g] += w[i] * l * l;
+        sxl[g] += w[i] * l * x[i];
+      }
+    for (int k = 0; k < kLanes && base + k < kCount; ++k) {
+      const int g = k / kWidth, lane = k % kWidth;
+      float sum_l = sl[g][lane], sum_l2 = sl2[g][lane], sum_xl = sxl[g][lane];
+      if (!ok[g][lane]) {
+        sum_l = sum_l2 = sum_xl = 0.0f;
+        for (int i = 0; i < n; ++i) {
+          const float l = static_cast<float>(std::clamp(nearest_int(iscales[base + k] * (x[i] - mn)), 0, nmax));
+          sum_l += w[i] * l;
+          sum_l2 += w[i] * l * l;
+          sum_xl += w[i] * l * x[i];
+        }
+      }
+      const float det = sum_w * sum_l2 - sum_l * sum_l;
+      if (det <= 0.0f) continue;
+      float scale = (sum_w * sum_xl - sum_x * sum_l) / det;
+      float min = (sum_l2 * sum_x - sum_l * sum_xl) / det;
+      if (min > 0.0f) {
+        min = 0.0f;
+        scale = sum_l2 > 0.0f ? sum_xl / sum_l2 : 0.0f;
+      }
+      if (scale <= 0.0f) continue;
+      scales[n_fit] = scale;
+      mins[n_fit] = min;
+      ++n_fit;
     }
   }
+  for (int c = n_fit; c < 24; ++c) scales[c] = 1.0f, mins[c] = 0.0f;  // idle lanes
+  for (int base = 0; base < n_fit; base += kLanes) {
+    Vf scale[kVecs], min[kVecs], inv[kVecs], err[kVecs]{};
+    std::memcpy(scale, scales + base, sizeof(scale));
+    std::memcpy(min, mins + base, sizeof(min));
+    for (int g = 0; g < kVecs; ++g) inv[g] = 1.0f / scale[g];  // scale > 0 in every fitted lane
+    Vi ok[kVecs];
+    for (auto& o : ok) o = Vi{} - 1;
+    for (int i = 0; i < n; ++i)
+      for (int g = 0; g < kVecs; ++g) {
+        const Vf l = round_clamp(inv[g] * (x[i] - min[g]), lo, hi, ok[g]);
+        const Vf diff = scale[g] * l + min[g] - x[i];
+        err[g] += w[i] * diff * diff;
+      }
+    for (int k = 0; k < kLanes && base + k < n_fit; ++k)
+      errs[base + k] = ok[k / kWidth][k % kWidth] ? err[k / kWidth][k % kWidth]
+                                                  : error_of(scales[base + k], mins[base + k]);
+  }
+  float best_scale = (mx - mn) / static_cast<float>(nmax), best_min = mn;
+  float best_err = error_of(best_scale, best_min);
+  for (int c = 0; c < n_fit; ++c)
+    if (errs[c] < best_err) {
+      best_err = errs[c];
+      best_scale = scales[c];
+      best_min = mins[c];
+    }
   *offset = -best_min;
   return best_scale;
 }
@@ -154,7 +242,7 @@ void quantize_symmetric_superblock(const float* x, const float* w, int nmax, int
                                    uint16_t* d_out) {
   float scales[16], amax = 0.0f, vmax = 0.0f;
   for (int j = 0; j < 16; ++j) {
-    scales[j] = fit_symmetric(x + 16 * j, w + 16 * j, 16, nmax, L + 16 * j);
+    scales[j] = fit_symmetric(x + 16 * j, w + 16 * j, 16, nmax);
     if (std::fabs(scales[j]) > amax) {
       amax = std::fabs(scales[j]);
       vmax = scales[j];

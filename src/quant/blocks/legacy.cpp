@@ -31,9 +31,9 @@ float signed_absmax(const float* x, int n) {
 }
 
 // numpy: trunc(v).astype(uint8).clip(0, hi); v is never below 0 by more than rounding.
+// The int conversion truncates as std::trunc would (without a libm call at the baseline ISA).
 uint8_t trunc_clip(float v, int hi) {
-  const float t = std::trunc(v);
-  const int q = t < 0.0f ? 0 : static_cast<int>(t);
+  const int q = v < 0.0f ? 0 : static_cast<int>(v);
   return static_cast<uint8_t>(std::min(q, hi));
 }
 
