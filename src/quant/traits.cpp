@@ -79,6 +79,8 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
 
 LinearTileFn linear_tile_for(GgmlType type, core::Isa isa) {
   if (isa < core::Isa::Avx2) return nullptr;
+  if (isa >= core::Isa::Avx512 && core::cpu_features().avx512_vnni && type == T::Q8_0)
+    return avx512vnni::linear_tile_q8_0;
   switch (type) {
     case T::Q8_0: return avx2::linear_tile_q8_0;
     default: return nullptr;

@@ -197,6 +197,7 @@ float vec_dot_q5_k(int64_t, const void*, const void*);
 float vec_dot_q6_k(int64_t, const void*, const void*);
 void linear_panel_q4_0(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
 void linear_panel_q4_1(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
+void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
 }  // namespace avx512vnni
 
 }  // namespace hfcpp::quant
