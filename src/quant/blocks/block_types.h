@@ -42,11 +42,12 @@ static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
 inline constexpr int8_t kIq4Values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
                                           1,    13,   25,  38,  53,  69,  89,  113};
 
-inline float fp16(uint16_t h) { return tensor::f16_to_f32(h); }
-inline uint16_t to_fp16(float f) { return tensor::f32_to_f16(f); }
+// static: ISA files include this header with their own flags (internal linkage, no merged copies).
+static inline float fp16(uint16_t h) { return tensor::f16_to_f32(h); }
+static inline uint16_t to_fp16(float f) { return tensor::f32_to_f16(f); }
 
 // Q4_K/Q5_K's 12 bytes of 6-bit scales and mins for the 8 sub-blocks.
-inline void unpack_k4_scales(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
+static inline void unpack_k4_scales(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
   for (int j = 0; j < 4; ++j) {
     sc[j] = s[j] & 63;
     mn[j] = s[j + 4] & 63;
@@ -55,7 +56,7 @@ inline void unpack_k4_scales(const uint8_t* s, uint8_t* sc, uint8_t* mn) {
   }
 }
 // Q3_K's 16 signed 6-bit scales (stored + 32).
-inline void unpack_q3_scales(const uint8_t* s, int8_t* out) {
+static inline void unpack_q3_scales(const uint8_t* s, int8_t* out) {
   for (int j = 0; j < 16; ++j) {
     const int low = j < 8 ? (s[j] & 0xF) : (s[j - 8] >> 4);
     const int high = (s[8 + (j & 3)] >> (2 * (j >> 2))) & 3;

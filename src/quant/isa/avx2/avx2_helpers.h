@@ -9,6 +9,9 @@
 #include "tensor/cpu/isa/avx2/avx2_reduce.h"
 
 namespace hfcpp::quant::avx2::detail {
+// Internal linkage: this header is compiled with AVX2 and with AVX-512 flags, and the linker
+// must never merge an AVX-512 copy of a helper into AVX2 code.
+namespace {
 
 inline float half(uint16_t h) { return _cvtsh_ss(h); }
 
@@ -46,4 +49,5 @@ inline __m256i five_bit_32(const uint8_t* qs, const uint8_t* qh) {
 }
 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
 
+}  // namespace
 }  // namespace hfcpp::quant::avx2::detail

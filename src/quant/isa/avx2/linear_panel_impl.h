@@ -14,6 +14,9 @@
 #include "quant/isa/avx2/avx2_helpers.h"
 
 namespace hfcpp::quant::panel_detail {
+// Internal linkage: this header is compiled with AVX2 and with AVX-512 flags, and the linker
+// must never merge an AVX-512 copy of a helper into AVX2 code.
+namespace {
 
 using namespace avx2::detail;
 
@@ -74,4 +77,5 @@ void panel(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, cons
   }
 }
 
+}  // namespace
 }  // namespace hfcpp::quant::panel_detail

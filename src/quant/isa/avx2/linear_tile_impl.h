@@ -9,6 +9,9 @@
 #include "quant/isa/avx2/avx2_helpers.h"
 
 namespace hfcpp::quant::tile_detail {
+// Internal linkage: this header is compiled with AVX2 and with AVX-512 flags, and the linker
+// must never merge an AVX-512 copy of a helper into AVX2 code.
+namespace {
 
 using namespace avx2::detail;
 
@@ -45,4 +48,5 @@ void tile_signed(int64_t k, const std::byte* w, size_t w_stride, const std::byte
     for (int r = 0; r < kRows; ++r) out[c * kRows + r] = hsum(acc[r][c]);
 }
 
+}  // namespace
 }  // namespace hfcpp::quant::tile_detail
