@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "quant/blocks/block_types.h"
 
@@ -25,20 +28,32 @@ inline int nearest_int(float v) {
 // serial chain of float adds (latency-bound). Eight candidates run side by side in the lanes of two
 // SSE-sized vectors (wider generic vectors are split badly at the baseline ISA):
 // every lane does exactly the scalar operations in the scalar order, so results are bit-identical.
-// A lane whose value leaves nearest_int's fast range (or is NaN) is redone by the scalar code.
+// Rounded values are monotone in x, so a candidate's range is checked once from the extreme
+// elements; a candidate that can leave nearest_int's fast range (or meets NaN/inf) is redone by
+// the scalar code.
 using Vf = float __attribute__((vector_size(16)));
-using Vi = int32_t __attribute__((vector_size(16)));
 constexpr int kWidth = 4, kVecs = 2, kLanes = kWidth * kVecs;
 
 inline Vf splat(float v) { return Vf{} + v; }
 
-// nearest_int per lane, clamped to [lo, hi]; clears ok in lanes outside |v| < 2^22.
-inline Vf round_clamp(Vf v, Vf lo, Vf hi, Vi& ok) {
-  const Vf limit = splat(4194304.0f), magic = splat(12582912.0f);
-  ok &= (v < limit) & (v > -limit);
-  Vf r = (v + magic) - magic;
-  r = r < lo ? lo : r;
-  return r > hi ? hi : r;
+inline bool in_fast_range(float v) { return std::fabs(v) < 4194304.0f; }  // false for NaN
+
+bool all_finite(const float* x, int n) {
+  bool ok = true;
+  for (int i = 0; i < n; ++i) ok &= std::fabs(x[i]) <= 3.4028235e38f;
+  return ok;
+}
+
+// nearest_int per lane (|v| < 2^22, no NaN), clamped to [lo, hi].
+inline Vf round_clamp(Vf v, Vf lo, Vf hi) {
+  const Vf magic = splat(12582912.0f);
+  const Vf r = (v + magic) - magic;
+#if defined(__SSE2__)
+  return _mm_min_ps(hi, _mm_max_ps(lo, r));  // maxps(lo, r) is exactly r < lo ? lo : r
+#else
+  const Vf c = r < lo ? lo : r;
+  return c > hi ? hi : c;
+#endif
 }
 
 // Symmetric levels [-nmax, nmax - 1]: the scale of the candidate with the best weighted fit
@@ -55,22 +70,21 @@ float fit_symmetric(const float* x, const float* w, int n, int nmax) {
   float iscales[24], sumlx[24], suml2[24];
   for (int c = 0; c < 24; ++c)
     iscales[c] = -(static_cast<float>(nmax) + 0.1f * static_cast<float>(std::min(c, kCount - 1) + kFirst)) / vmax;
+  const bool finite = all_finite(x, n);  // |iscale * x| <= |iscale| * amax then
   const Vf lo = splat(static_cast<float>(-nmax)), hi = splat(static_cast<float>(nmax - 1));
   for (int base = 0; base < kCount; base += kLanes) {
     Vf iscale[kVecs], slx[kVecs]{}, sl2[kVecs]{};
     std::memcpy(iscale, iscales + base, sizeof(iscale));
-    Vi ok[kVecs];
-    for (auto& o : ok) o = Vi{} - 1;
     for (int i = 0; i < n; ++i)
       for (int g = 0; g < kVecs; ++g) {
-        const Vf l = round_clamp(iscale[g] * x[i], lo, hi, ok[g]);
+        const Vf l = round_clamp(iscale[g] * x[i], lo, hi);
         slx[g] += w[i] * x[i] * l;
         sl2[g] += w[i] * (l * l);
       }
     for (int k = 0; k < kLanes && base + k < kCount; ++k) {
       sumlx[base + k] = slx[k / kWidth][k % kWidth];
       suml2[base + k] = sl2[k / kWidth][k % kWidth];
-      if (ok[k / kWidth][k % kWidth]) continue;
+      if (finite && in_fast_range(std::fabs(iscales[base + k]) * amax)) continue;
       float a = 0.0f, b = 0.0f;
       for (int i = 0; i < n; ++i) {
         const int l = std::clamp(nearest_int(iscales[base + k] * x[i]), -nmax, nmax - 1);
@@ -92,7 +106,8 @@ float fit_symmetric(const float* x, const float* w, int n, int nmax) {
 
 // Affine levels [0, nmax]: x ~ scale * L - offset, offset >= 0. Returns the scale.
 float fit_affine(const float* x, const float* w, int n, int nmax, float* offset) {
-  float mn = *std::min_element(x, x + n), mx = *std::max_element(x, x + n);
+  const float x_min = *std::min_element(x, x + n);
+  float mn = x_min, mx = *std::max_element(x, x + n);
   mn = std::min(mn, 0.0f);
   if (mx <= mn) {
     *offset = -mn;
@@ -120,14 +135,13 @@ float fit_affine(const float* x, const float* w, int n, int nmax, float* offset)
   int n_fit = 0;
   for (int c = 0; c < 24; ++c)
     iscales[c] = (-1.0f + 0.1f * static_cast<float>(std::min(c, kCount - 1)) + static_cast<float>(nmax)) / (mx - mn);
+  const bool finite = all_finite(x, n);  // min/max elements bound every x then
   for (int base = 0; base < kCount; base += kLanes) {
     Vf iscale[kVecs], sl[kVecs]{}, sl2[kVecs]{}, sxl[kVecs]{};
     std::memcpy(iscale, iscales + base, sizeof(iscale));
-    Vi ok[kVecs];
-    for (auto& o : ok) o = Vi{} - 1;
     for (int i = 0; i < n; ++i)
       for (int g = 0; g < kVecs; ++g) {
-        const Vf l = round_clamp(iscale[g] * (x[i] - mn), lo, hi, ok[g]);
+        const Vf l = round_clamp(iscale[g] * (x[i] - mn), lo, hi);
         sl[g] += w[i] * l;
         sl2[g] += w[i] * l * l;
         sxl[g] += w[i] * l * x[i];
@@ -135,7 +149,7 @@ float fit_affine(const float* x, const float* w, int n, int nmax, float* offset)
     for (int k = 0; k < kLanes && base + k < kCount; ++k) {
       const int g = k / kWidth, lane = k % kWidth;
       float sum_l = sl[g][lane], sum_l2 = sl2[g][lane], sum_xl = sxl[g][lane];
-      if (!ok[g][lane]) {
+      if (!(finite && in_fast_range(iscales[base + k] * (mx - mn)))) {  // x - mn is in [0, mx - mn]
         sum_l = sum_l2 = sum_xl = 0.0f;
         for (int i = 0; i < n; ++i) {
           const float l = static_cast<float>(std::clamp(nearest_int(iscales[base + k] * (x[i] - mn)), 0, nmax));
@@ -164,17 +178,18 @@ float fit_affine(const float* x, const float* w, int n, int nmax, float* offset)
     std::memcpy(scale, scales + base, sizeof(scale));
     std::memcpy(min, mins + base, sizeof(min));
     for (int g = 0; g < kVecs; ++g) inv[g] = 1.0f / scale[g];  // scale > 0 in every fitted lane
-    Vi ok[kVecs];
-    for (auto& o : ok) o = Vi{} - 1;
     for (int i = 0; i < n; ++i)
       for (int g = 0; g < kVecs; ++g) {
-        const Vf l = round_clamp(inv[g] * (x[i] - min[g]), lo, hi, ok[g]);
+        const Vf l = round_clamp(inv[g] * (x[i] - min[g]), lo, hi);
         const Vf diff = scale[g] * l + min[g] - x[i];
         err[g] += w[i] * diff * diff;
       }
-    for (int k = 0; k < kLanes && base + k < n_fit; ++k)
-      errs[base + k] = ok[k / kWidth][k % kWidth] ? err[k / kWidth][k % kWidth]
-                                                  : error_of(scales[base + k], mins[base + k]);
+    for (int k = 0; k < kLanes && base + k < n_fit; ++k) {
+      const float inv_k = 1.0f / scales[base + k];
+      const bool fast = finite && in_fast_range(inv_k * (x_min - mins[base + k])) &&
+                        in_fast_range(inv_k * (mx - mins[base + k]));
+      errs[base + k] = fast ? err[k / kWidth][k % kWidth] : error_of(scales[base + k], mins[base + k]);
+    }
   }
   float best_scale = (mx - mn) / static_cast<float>(nmax), best_min = mn;
   float best_err = error_of(best_scale, best_min);

@@ -20,14 +20,14 @@ inline int round_half_away(float v) {
 }
 
 // The value with the largest magnitude (first one on ties, as numpy's argmax).
+// The first element of largest magnitude (NaNs skipped; 0 when all are NaN). Branch-free max
+// first, then the first match: the compare-and-swap loop mispredicted on every new maximum.
 float signed_absmax(const float* x, int n) {
-  float best = 0.0f, best_abs = -1.0f;
+  float best_abs = -1.0f;
+  for (int i = 0; i < n; ++i) best_abs = std::fabs(x[i]) > best_abs ? std::fabs(x[i]) : best_abs;
   for (int i = 0; i < n; ++i)
-    if (std::fabs(x[i]) > best_abs) {
-      best_abs = std::fabs(x[i]);
-      best = x[i];
-    }
-  return best;
+    if (std::fabs(x[i]) == best_abs) return x[i];
+  return 0.0f;
 }
 
 // numpy: trunc(v).astype(uint8).clip(0, hi); v is never below 0 by more than rounding.
