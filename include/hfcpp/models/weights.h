@@ -71,6 +71,9 @@ class WeightSource {
   const std::string& prefix() const { return prefix_; }
   // A .gguf file: matrices are stored [out, in] even where the checkpoint had a Conv1D's [in, out].
   bool is_gguf() const { return state_->gguf != nullptr; }
+  // A .gguf file whose tensors are used in the file's own types (--dtype quantized): F16 and F32
+  // tensors as stored, block types through quant::linear.
+  bool keeps_file_types() const { return state_->gguf != nullptr && state_->keep_quantized && !state_->weight_dtype; }
   std::vector<std::string> unused_names() const;
 
  private:
