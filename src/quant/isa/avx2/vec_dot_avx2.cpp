@@ -4,74 +4,26 @@
 
 #include "quant/blocks/block_types.h"
 #include "quant/isa/avx2/avx2_helpers.h"
+#include "quant/isa/avx2/vec_dot_legacy_impl.h"
 
 namespace hfcpp::quant::avx2 {
 
 using namespace detail;
 
-float vec_dot_q4_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i q = _mm256_sub_epi8(nibbles_32(x[i].qs), _mm256_set1_epi8(8));
-    const __m256 s = _mm256_cvtepi32_ps(dot_i8(q, load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
+namespace {
+struct Avx2Dot {
+  static __m256i i8(__m256i x, __m256i y) { return dot_i8(x, y); }
+  static __m256i u8(__m256i x, __m256i y) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(x, y), _mm256_set1_epi16(1));
   }
-  return hsum(acc);
-}
+};
+}  // namespace
 
-float vec_dot_q4_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i prod = _mm256_maddubs_epi16(nibbles_32(x[i].qs), load32(y[i].qs));
-    const __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(prod, _mm256_set1_epi16(1)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
-    offsets += half(x[i].m) * y[i].s;
-  }
-  return hsum(acc) + offsets;
-}
-
-float vec_dot_q5_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i q = _mm256_sub_epi8(five_bit_32(x[i].qs, x[i].qh), _mm256_set1_epi8(16));
-    const __m256 s = _mm256_cvtepi32_ps(dot_i8(q, load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
-  }
-  return hsum(acc);
-}
-
-float vec_dot_q5_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    // Unsigned 0..31 weights times signed activations: one maddubs, no sign trick needed.
-    const __m256i prod = _mm256_maddubs_epi16(five_bit_32(x[i].qs, x[i].qh), load32(y[i].qs));
-    const __m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(prod, _mm256_set1_epi16(1)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
-    offsets += half(x[i].m) * y[i].s;
-  }
-  return hsum(acc) + offsets;
-}
-
-float vec_dot_q8_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ8_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256 s = _mm256_cvtepi32_ps(dot_i8(load32(x[i].qs), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
-  }
-  return hsum(acc);
-}
+float vec_dot_q4_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_0<Avx2Dot>(n, w, a); }
+float vec_dot_q4_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_1<Avx2Dot>(n, w, a); }
+float vec_dot_q5_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_0<Avx2Dot>(n, w, a); }
+float vec_dot_q5_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_1<Avx2Dot>(n, w, a); }
+float vec_dot_q8_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q8_0<Avx2Dot>(n, w, a); }
 
 float vec_dot_q4_k(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ4_K*>(w);

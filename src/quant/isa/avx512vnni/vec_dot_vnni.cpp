@@ -9,6 +9,7 @@
 
 #include "quant/blocks/block_types.h"
 #include "quant/isa/avx2/avx2_helpers.h"
+#include "quant/isa/avx2/vec_dot_legacy_impl.h"
 
 namespace hfcpp::quant::avx512vnni {
 namespace {
@@ -19,68 +20,17 @@ inline __m256i dot_i8_vnni(__m256i x, __m256i y) {
 }
 // Unsigned weights (0..31) x signed activations: no sign trick needed.
 inline __m256i dot_u8_vnni(__m256i x, __m256i y) { return _mm256_dpbusd_epi32(_mm256_setzero_si256(), x, y); }
+struct VnniDot {
+  static __m256i i8(__m256i x, __m256i y) { return dot_i8_vnni(x, y); }
+  static __m256i u8(__m256i x, __m256i y) { return dot_u8_vnni(x, y); }
+};
 }  // namespace
 
-float vec_dot_q4_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i q = _mm256_sub_epi8(nibbles_32(x[i].qs), _mm256_set1_epi8(8));
-    const __m256 s = _mm256_cvtepi32_ps(dot_i8_vnni(q, load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
-  }
-  return hsum(acc);
-}
-
-float vec_dot_q4_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256 s = _mm256_cvtepi32_ps(dot_u8_vnni(nibbles_32(x[i].qs), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
-    offsets += half(x[i].m) * y[i].s;
-  }
-  return hsum(acc) + offsets;
-}
-
-float vec_dot_q5_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i q = _mm256_sub_epi8(five_bit_32(x[i].qs, x[i].qh), _mm256_set1_epi8(16));
-    const __m256 s = _mm256_cvtepi32_ps(dot_i8_vnni(q, load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
-  }
-  return hsum(acc);
-}
-
-float vec_dot_q5_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256 s = _mm256_cvtepi32_ps(dot_u8_vnni(five_bit_32(x[i].qs, x[i].qh), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
-    offsets += half(x[i].m) * y[i].s;
-  }
-  return hsum(acc) + offsets;
-}
-
-float vec_dot_q8_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ8_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256 s = _mm256_cvtepi32_ps(dot_i8_vnni(load32(x[i].qs), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
-  }
-  return hsum(acc);
-}
+float vec_dot_q4_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_0<VnniDot>(n, w, a); }
+float vec_dot_q4_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_1<VnniDot>(n, w, a); }
+float vec_dot_q5_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_0<VnniDot>(n, w, a); }
+float vec_dot_q5_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_1<VnniDot>(n, w, a); }
+float vec_dot_q8_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q8_0<VnniDot>(n, w, a); }
 
 namespace {
 // Q4_K / Q5_K share everything but the 5th bit: the 8 sub-block sums, each times its 6-bit scale,

@@ -1,0 +1,86 @@
+// The legacy-block dot products (Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 against Q8_0/Q8_1 activations), written once
+// over the integer block dot and included by the AVX2 and the AVX-512 VNNI files, which differ only
+// there: Dot::i8(x, y) (signed x signed) and Dot::u8(x, y) (unsigned x signed) return the 8 int32 sums
+// of 4 adjacent byte products each (maddubs + madd on AVX2, one vpdpbusd with VNNI: the same integers).
+// The f32 scaling is the same code, so both give the same floats bit for bit.
+#pragma once
+
+#include <immintrin.h>
+
+#include "quant/blocks/block_types.h"
+#include "quant/isa/avx2/avx2_helpers.h"
+
+namespace hfcpp::quant::legacy_dot_detail {
+// Internal linkage: compiled with AVX2 and with AVX-512 flags (see avx2_helpers.h).
+namespace {
+using namespace avx2::detail;
+
+template <class Dot>
+float q4_0(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ4_0*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256i q = _mm256_sub_epi8(nibbles_32(x[i].qs), _mm256_set1_epi8(8));
+    const __m256 s = _mm256_cvtepi32_ps(Dot::i8(q, load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
+  }
+  return hsum(acc);
+}
+
+template <class Dot>
+float q4_1(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ4_1*>(w);
+  const auto* y = static_cast<const BlockQ8_1*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256 s = _mm256_cvtepi32_ps(Dot::u8(nibbles_32(x[i].qs), load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
+    offsets += half(x[i].m) * y[i].s;
+  }
+  return hsum(acc) + offsets;
+}
+
+template <class Dot>
+float q5_0(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ5_0*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256i q = _mm256_sub_epi8(five_bit_32(x[i].qs, x[i].qh), _mm256_set1_epi8(16));
+    const __m256 s = _mm256_cvtepi32_ps(Dot::i8(q, load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
+  }
+  return hsum(acc);
+}
+
+template <class Dot>
+float q5_1(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ5_1*>(w);
+  const auto* y = static_cast<const BlockQ8_1*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    // Unsigned 0..31 weights times signed activations: no sign trick needed.
+    const __m256 s = _mm256_cvtepi32_ps(Dot::u8(five_bit_32(x[i].qs, x[i].qh), load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
+    offsets += half(x[i].m) * y[i].s;
+  }
+  return hsum(acc) + offsets;
+}
+
+template <class Dot>
+float q8_0(int64_t n, const void* w, const void* a) {
+  const auto* x = static_cast<const BlockQ8_0*>(w);
+  const auto* y = static_cast<const BlockQ8_0*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256 s = _mm256_cvtepi32_ps(Dot::i8(load32(x[i].qs), load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
+  }
+  return hsum(acc);
+}
+
+}  // namespace
+}  // namespace hfcpp::quant::legacy_dot_detail
