@@ -8,7 +8,7 @@ Text: the 240 English prose inputs (category prose_en) of /work/shared/data/toke
 joined by blank lines. When our file is byte-identical to llama.cpp's, it is measured once.
 
 Usage: .venv/bin/python bench/quantize_ppl.py [--ctx 256] [--chunks 3] [--mixes Q8_0,Q6_K,Q4_K_M,Q4_0]
-    [--quantize-repeat 3]
+    [--quantize-repeat 3] [--quantize-only]
 Prints markdown tables (docs/benchmarks.md, "GGUF quantization"): perplexities, and quantize times from the same
 F16 file (hfcpp's whole process against llama.cpp's llama_model_quantize in-process, 2 threads each, best of
 --quantize-repeat, the two alternating).
@@ -64,12 +64,22 @@ def hfcpp_ppl(model, text_path, ctx, chunks):
     return json.loads(r.stdout)
 
 
+def print_quantize_times(f16, a, quantize_times):
+    print(f"\nQuantize time from the {f16.stat().st_size / 1e6:.0f} MB F16, 2 threads each, best of "
+          f"{a.quantize_repeat}; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print("| mix | output MB | `hfcpp quantize` (s) | llama_model_quantize (s) | hfcpp speed-up |\n"
+          "|---|---:|---:|---:|---:|")
+    for mix, (ours_s, theirs_s, out_mb) in quantize_times.items():
+        print(f"| {mix} | {out_mb:.0f} | {ours_s:.2f} | {theirs_s:.2f} | {theirs_s / ours_s:.2f}x |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ctx", type=int, default=256)
     ap.add_argument("--chunks", type=int, default=3)
     ap.add_argument("--mixes", default="Q8_0,Q6_K,Q4_K_M,Q4_0")
     ap.add_argument("--quantize-repeat", type=int, default=3, help="quantize timings: best of this many runs")
+    ap.add_argument("--quantize-only", action="store_true", help="only the quantize-time table (no perplexity)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -95,7 +105,7 @@ def main():
             return cache[key]
 
         quantize_times = {}  # mix -> (hfcpp process incl. start-up, llama_model_quantize in-process, output MB)
-        rows = [("F16", measure(f16), None, True)]
+        rows = [] if a.quantize_only else [("F16", measure(f16), None, True)]
         for mix in a.mixes.split(","):
             ours, theirs = tmp / f"hfcpp_{mix}.gguf", tmp / f"llama_{mix}.gguf"
             best = [1e30, 1e30]
@@ -107,9 +117,13 @@ def main():
                 llama_quantize(f16, theirs, FTYPES[mix])
                 best = [min(best[0], t1 - t0), min(best[1], time.perf_counter() - t1)]
             quantize_times[mix] = (best[0], best[1], ours.stat().st_size / 1e6)
-            rows.append((mix, measure(ours), measure(theirs), digest(ours) == digest(theirs)))
+            if not a.quantize_only:
+                rows.append((mix, measure(ours), measure(theirs), digest(ours) == digest(theirs)))
             ours.unlink()
             theirs.unlink()
+        if a.quantize_only:
+            print_quantize_times(f16, a, quantize_times)
+            return
         info = next(iter(cache.values()))[4]
         print(f"SmolLM2-135M-Instruct, F16 = the Q4_1 GGUF dequantized; text: {info['n_tokens']} tokens of "
               f"prose_en, --ctx {a.ctx}, {info['n_chunks']} chunks ({info['scored_tokens']} scored tokens)\n")
@@ -124,12 +138,7 @@ def main():
             d2 = 100 * (m_ours[1] / m_theirs[1] - 1)
             print(f"| {mix} | {m_ours[0]:.4f} | {m_theirs[0]:.4f} | {d1:+.2f}% | {m_ours[1]:.4f} | {m_theirs[1]:.4f} "
                   f"| {d2:+.2f}% | {'yes' if same else 'no'} |")
-        print(f"\nQuantize time from the {f16.stat().st_size / 1e6:.0f} MB F16, 2 threads each, best of "
-              f"{a.quantize_repeat}; load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
-        print("| mix | output MB | `hfcpp quantize` (s) | llama_model_quantize (s) | hfcpp speed-up |\n"
-              "|---|---:|---:|---:|---:|")
-        for mix, (ours_s, theirs_s, out_mb) in quantize_times.items():
-            print(f"| {mix} | {out_mb:.0f} | {ours_s:.2f} | {theirs_s:.2f} | {theirs_s / ours_s:.2f}x |")
+        print_quantize_times(f16, a, quantize_times)
         print("\ntool agreement (hfcpp ppl / llama.cpp ppl - 1) on the same file: " + ", ".join(
             f"{100 * (v[0] / v[1] - 1):+.2f}%" for v in cache.values()))
 
