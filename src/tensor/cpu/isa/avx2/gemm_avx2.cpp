@@ -25,6 +25,24 @@ struct Avx2Vec {
       return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     }
   }
+  // 2W = 16 elements as two vectors, 16-bit types in one 32-byte load.
+  template <class S>
+  static void load_pair(const typename S::T* p, Vec& lo, Vec& hi) {
+    if constexpr (__is_same(S, SrcF32)) {
+      lo = _mm256_loadu_ps(p);
+      hi = _mm256_loadu_ps(p + 8);
+    } else {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+      const __m128i l = _mm256_castsi256_si128(v), h = _mm256_extracti128_si256(v, 1);
+      if constexpr (__is_same(S, SrcBf16)) {
+        lo = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(l), 16));
+        hi = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+      } else {
+        lo = _mm256_cvtph_ps(l);
+        hi = _mm256_cvtph_ps(h);
+      }
+    }
+  }
   static void store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
   static Vec mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }

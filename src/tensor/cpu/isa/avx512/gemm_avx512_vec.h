@@ -35,6 +35,24 @@ struct Avx512Vec {
       return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     }
   }
+  // 2W = 32 elements as two vectors, 16-bit types in one 64-byte load (a whole cache line).
+  template <class S>
+  static void load_pair(const typename S::T* p, Vec& lo, Vec& hi) {
+    if constexpr (__is_same(S, SrcF32)) {
+      lo = _mm512_loadu_ps(p);
+      hi = _mm512_loadu_ps(p + 16);
+    } else {
+      const __m512i v = _mm512_loadu_si512(p);
+      const __m256i l = _mm512_castsi512_si256(v), h = _mm512_extracti64x4_epi64(v, 1);
+      if constexpr (__is_same(S, SrcBf16)) {
+        lo = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(l), 16));
+        hi = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+      } else {
+        lo = _mm512_cvtph_ps(l);
+        hi = _mm512_cvtph_ps(h);
+      }
+    }
+  }
   static void store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
   static Vec fma(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
   static Vec mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
