@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include "tensor/cpu/gemm_kernels_impl.h"
+#include "tensor/cpu/isa/transpose_6x8_avx.h"
 
 namespace hfcpp::tensor::cpu {
 namespace {
@@ -83,25 +84,8 @@ struct Avx512Vec {
   // 256-bit shuffles as in the AVX2 traits, then one masked 6-float load/store per row.
   static void store_transposed_6x8(const float* tile, int64_t tile_ld, float* c, int64_t ldc,
                                    int64_t cols, float alpha, float beta) {
-    const __m256 z = _mm256_setzero_ps();
-    const __m256 r0 = _mm256_loadu_ps(tile), r1 = _mm256_loadu_ps(tile + tile_ld);
-    const __m256 r2 = _mm256_loadu_ps(tile + 2 * tile_ld), r3 = _mm256_loadu_ps(tile + 3 * tile_ld);
-    const __m256 r4 = _mm256_loadu_ps(tile + 4 * tile_ld), r5 = _mm256_loadu_ps(tile + 5 * tile_ld);
-    const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-    const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    const __m256 s0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-    const __m256 s1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-    const __m256 s2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-    const __m256 s3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-    const __m256 s4 = _mm256_shuffle_ps(t4, z, _MM_SHUFFLE(1, 0, 1, 0));
-    const __m256 s5 = _mm256_shuffle_ps(t4, z, _MM_SHUFFLE(3, 2, 3, 2));
-    const __m256 s6 = _mm256_shuffle_ps(t5, z, _MM_SHUFFLE(1, 0, 1, 0));
-    const __m256 s7 = _mm256_shuffle_ps(t5, z, _MM_SHUFFLE(3, 2, 3, 2));
-    const __m256 out[8] = {_mm256_permute2f128_ps(s0, s4, 0x20), _mm256_permute2f128_ps(s1, s5, 0x20),
-                           _mm256_permute2f128_ps(s2, s6, 0x20), _mm256_permute2f128_ps(s3, s7, 0x20),
-                           _mm256_permute2f128_ps(s0, s4, 0x31), _mm256_permute2f128_ps(s1, s5, 0x31),
-                           _mm256_permute2f128_ps(s2, s6, 0x31), _mm256_permute2f128_ps(s3, s7, 0x31)};
+    __m256 out[8];
+    transpose_6x8(tile, tile_ld, out);
     const __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
     const __mmask8 six = 0x3F;
     for (int64_t i = 0; i < cols; ++i) {
