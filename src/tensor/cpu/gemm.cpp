@@ -126,42 +126,18 @@ bool bf16_pairs_eligible(const GemmArgs& g, const GemmKernels& kernels) {
   return kernels.bf16_pairs && g.a_dtype == DType::BF16 && g.b_dtype == DType::BF16 && g.trans_b && !g.trans_a;
 }
 
-// The bf16-pairs kernel: column tasks of whole 32-column panels (each packs its own), split
-// over rows as well when there are too few of them.
-void run_bf16_pairs(const GemmArgs& g, const GemmKernels& kernels) {
-  const int64_t threads = core::num_threads();
-  if (threads == 1 || 2 * g.m * g.n * g.k < kMinParallelFlops) {
-    kernels.bf16_pairs(g, 0, g.m, 0, g.n);
-    return;
-  }
-  const int64_t nb = round_up(ceil_div(g.n, threads * 2), 32);
-  const int64_t n_tasks = ceil_div(g.n, nb);
-  int64_t m_tasks = 1;
-  if (n_tasks < threads * 2) m_tasks = std::min(ceil_div(g.m, 24), ceil_div(threads * 2, n_tasks));
-  const int64_t mb = round_up(ceil_div(g.m, m_tasks), 6);
-  m_tasks = ceil_div(g.m, mb);
-  core::parallel_for(0, n_tasks * m_tasks, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t mi = t % m_tasks, ni = t / m_tasks;
-      kernels.bf16_pairs(g, mi * mb, std::min(g.m, (mi + 1) * mb), ni * nb, std::min(g.n, (ni + 1) * nb));
-    }
-  });
-}
-
 void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
   const int64_t threads = core::num_threads();
   const int64_t flops = 2 * g.m * g.n * g.k;
-  if (g.m >= kBf16PairsMinM && bf16_pairs_eligible(g, kernels)) {
-    run_bf16_pairs(g, kernels);
-    return;
-  }
-  const bool weight_rows = g.trans_b && kernels.weight_rows && weight_rows_enabled();
-  const GemmBlockFn block = weight_rows ? kernels.weight_rows : kernels.packed;
+  const bool pairs = g.m >= kBf16PairsMinM && bf16_pairs_eligible(g, kernels);
+  const bool weight_rows = !pairs && g.trans_b && kernels.weight_rows && weight_rows_enabled();
+  const bool small_m = !pairs && small_m_eligible(g);
+  const GemmBlockFn block = pairs ? kernels.bf16_pairs : weight_rows ? kernels.weight_rows : kernels.packed;
   if (threads == 1 || flops < kMinParallelFlops) {
-    (small_m_eligible(g) ? kernels.small_m : block)(g, 0, g.m, 0, g.n);
+    (small_m ? kernels.small_m : block)(g, 0, g.m, 0, g.n);
     return;
   }
-  if (small_m_eligible(g)) {
+  if (small_m) {
     // Columns are independent dot products: split them, a few blocks per thread.
     const int64_t nb = std::max<int64_t>(16, round_up(ceil_div(g.n, threads * 4), 8));
     core::parallel_for(0, ceil_div(g.n, nb), 1, [&](int64_t b0, int64_t b1) {
@@ -172,9 +148,10 @@ void run_blocks(const GemmArgs& g, const GemmKernels& kernels) {
   // Packed: split N into column blocks (each thread packs its own B panels, once per block);
   // split M as well when there are too few column blocks to keep every thread busy.
   // Column blocks are whole tiles: nr columns (packed, at most ~512 so that the packed B panel
-  // stays in L2), or 6 weight rows x 8 (weight rows: no cap, as every task packs A^T again).
-  const int64_t nr = weight_rows ? 48 : kernels.nr;
-  const int64_t nb_max = weight_rows ? round_up(g.n, nr) : round_up(512, nr);
+  // stays in L2), 6 weight rows x 8 (weight rows: no cap, as every task packs A^T again), or
+  // 32-column panels (bf16 pairs: each packed over the whole of k once, so no cap either).
+  const int64_t nr = pairs ? 32 : weight_rows ? 48 : kernels.nr;
+  const int64_t nb_max = pairs || weight_rows ? round_up(g.n, nr) : round_up(512, nr);
   const int64_t nb = std::clamp(round_up(ceil_div(g.n, threads * 2), nr), nr, nb_max);
   const int64_t n_tasks = ceil_div(g.n, nb);
   int64_t m_tasks = 1;
