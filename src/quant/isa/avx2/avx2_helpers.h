@@ -48,6 +48,20 @@ inline __m256i five_bit_32(const uint8_t* qs, const uint8_t* qh) {
   return _mm256_or_si256(nibbles_32(qs), _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
 }
 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+// Half h (0 or 1) of a Q6_K super-block: its 128 6-bit values 0..63 as four 32-byte groups, q[s]
+// holding elements 32 s .. 32 s + 31 of the half (low 4 bits from ql, high 2 from qh).
+inline void q6_k_half(const uint8_t* ql, const uint8_t* qh, int h, __m256i (&q)[4]) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3);
+  const __m256i ql0 = load32(ql + 64 * h), ql1 = load32(ql + 64 * h + 32);
+  const __m256i qhv = load32(qh + 32 * h);
+  q[0] = _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_slli_epi16(_mm256_and_si256(qhv, two), 4));
+  q[1] = _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 2), two), 4));
+  q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 4), two), 4));
+  q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                         _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qhv, 6), two), 4));
+}
 
 }  // namespace
 }  // namespace hfcpp::quant::avx2::detail

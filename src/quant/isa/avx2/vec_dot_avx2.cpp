@@ -52,22 +52,13 @@ float vec_dot_q4_k(int64_t n, const void* w, const void* a) {
 float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i low4 = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3), k32 = _mm256_set1_epi8(32);
+  const __m256i k32 = _mm256_set1_epi8(32);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / kQKK; ++i) {
     __m256i acc = _mm256_setzero_si256();
     for (int h = 0; h < 2; ++h) {
-      const __m256i ql0 = load32(x[i].ql + 64 * h), ql1 = load32(x[i].ql + 64 * h + 32);
-      const __m256i qh = load32(x[i].qh + 32 * h);
-      const __m256i q[4] = {
-          _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, two), 4)),
-          _mm256_or_si256(_mm256_and_si256(ql1, low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two), 4)),
-      };
+      __m256i q[4];
+      q6_k_half(x[i].ql, x[i].qh, h, q);
       for (int s = 0; s < 4; ++s) {
         const __m256i yv = load32(y[i].qs + 128 * h + 32 * s);
         // (q - 32) . y = q . y - 32 * sum(y), both as int16 pairs.

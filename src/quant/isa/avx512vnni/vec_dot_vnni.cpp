@@ -83,24 +83,14 @@ float vec_dot_q5_k(int64_t n, const void* w, const void* a) { return vec_dot_k45
 float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
-  const __m256i low4 = _mm256_set1_epi8(0x0F), two = _mm256_set1_epi8(3);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / kQKK; ++i) {
     __m256i acc = _mm256_setzero_si256();
     // scales[g] spread over the 4 lanes that hold group g's sums: lanes 0-3 group 2s, 4-7 group 2s+1.
     const __m128i sc8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[i].scales));
     for (int h = 0; h < 2; ++h) {
-      const __m256i ql0 = load32(x[i].ql + 64 * h), ql1 = load32(x[i].ql + 64 * h + 32);
-      const __m256i qh = load32(x[i].qh + 32 * h);
-      const __m256i q[4] = {
-          _mm256_or_si256(_mm256_and_si256(ql0, low4), _mm256_slli_epi16(_mm256_and_si256(qh, two), 4)),
-          _mm256_or_si256(_mm256_and_si256(ql1, low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), two), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), two), 4)),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
-                          _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), two), 4)),
-      };
+      __m256i q[4];
+      q6_k_half(x[i].ql, x[i].qh, h, q);
       for (int s = 0; s < 4; ++s) {
         const int g = 8 * h + 2 * s;
         const __m256i scales = _mm256_set_m128i(_mm_set1_epi32(x[i].scales[g + 1]), _mm_set1_epi32(x[i].scales[g]));
