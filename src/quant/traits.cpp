@@ -56,6 +56,8 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
       case T::Q5_0: return avx512vnni::vec_dot_q5_0;
       case T::Q5_1: return avx512vnni::vec_dot_q5_1;
       case T::Q8_0: return avx512vnni::vec_dot_q8_0;
+      case T::Q2_K: return avx512vnni::vec_dot_q2_k;
+      case T::Q3_K: return avx512vnni::vec_dot_q3_k;
       case T::Q4_K: return avx512vnni::vec_dot_q4_k;
       case T::Q5_K: return avx512vnni::vec_dot_q5_k;
       case T::Q6_K: return avx512vnni::vec_dot_q6_k;
@@ -69,6 +71,8 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
       case T::Q5_0: return avx2::vec_dot_q5_0;
       case T::Q5_1: return avx2::vec_dot_q5_1;
       case T::Q8_0: return avx2::vec_dot_q8_0;
+      case T::Q2_K: return avx2::vec_dot_q2_k;
+      case T::Q3_K: return avx2::vec_dot_q3_k;
       case T::Q4_K: return avx2::vec_dot_q4_k;
       case T::Q6_K: return avx2::vec_dot_q6_k;
       default: break;

@@ -168,7 +168,8 @@ TEST(VecDotIsa, VnniEqualsAvx2OnRawBlocks) {
     const float f = 0.01f * static_cast<float>(static_cast<int>(gen() % 200) - 100);
     std::memcpy(p, &f, 4);
   };
-  for (const char* name : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K"}) {
+  for (const char* name : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K",
+                           "Q2_K", "Q3_K"}) {
     const GgmlType type = quant::parse_ggml_type(name).value();
     const quant::BlockFormat* wf = quant::find_block_format(type);
     const quant::BlockFormat* af = quant::find_block_format(wf->vec_dot_type);
@@ -182,7 +183,12 @@ TEST(VecDotIsa, VnniEqualsAvx2OnRawBlocks) {
           for (size_t j = 2; j < wf->type_size; ++j)
             if (blk[j] == std::byte{0x80}) blk[j] = std::byte{0x81};
         }
-        if (type == GgmlType::Q6_K) {
+        if (type == GgmlType::Q2_K) {  // d, dmin after the packed bits
+          f16_at(blk + offsetof(quant::BlockQ2_K, d));
+          f16_at(blk + offsetof(quant::BlockQ2_K, dmin));
+        } else if (type == GgmlType::Q3_K) {
+          f16_at(blk + offsetof(quant::BlockQ3_K, d));
+        } else if (type == GgmlType::Q6_K) {
           f16_at(blk + offsetof(quant::BlockQ6_K, d));
         } else {
           f16_at(blk);  // d first in every other layout
@@ -216,6 +222,9 @@ TEST(VecDotIsa, VnniEqualsAvx2OnRawBlocks) {
       const float scalar = wf->vec_dot(k, w.data(), a.data());
       // Block sums reach 1e4..1e5 and cancel: f32 order alone moves the result by ~1e-5 of them.
       EXPECT_NEAR(vnni, scalar, 1e-3 * (1 + std::fabs(scalar))) << name << " trial " << trial;
+      // AVX2 against scalar on its own too: equal VNNI and AVX2 results could share a mistake.
+      const float avx2 = quant::vec_dot_for(type, core::Isa::Avx2)(k, w.data(), a.data());
+      EXPECT_NEAR(avx2, scalar, 1e-3 * (1 + std::fabs(scalar))) << name << " AVX2 trial " << trial;
       if (type != GgmlType::Q5_K) {
         EXPECT_EQ(vnni, quant::vec_dot_for(type, core::Isa::Avx2)(k, w.data(), a.data())) << name << " trial " << trial;
       }
