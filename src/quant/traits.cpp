@@ -61,6 +61,8 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
       case T::Q4_K: return avx512vnni::vec_dot_q4_k;
       case T::Q5_K: return avx512vnni::vec_dot_q5_k;
       case T::Q6_K: return avx512vnni::vec_dot_q6_k;
+      case T::IQ4_NL: return avx512vnni::vec_dot_iq4_nl;
+      case T::IQ4_XS: return avx512vnni::vec_dot_iq4_xs;
       default: break;
     }
   }
@@ -74,7 +76,10 @@ VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
       case T::Q2_K: return avx2::vec_dot_q2_k;
       case T::Q3_K: return avx2::vec_dot_q3_k;
       case T::Q4_K: return avx2::vec_dot_q4_k;
+      case T::Q5_K: return avx2::vec_dot_q5_k;
       case T::Q6_K: return avx2::vec_dot_q6_k;
+      case T::IQ4_NL: return avx2::vec_dot_iq4_nl;
+      case T::IQ4_XS: return avx2::vec_dot_iq4_xs;
       default: break;
     }
   }

@@ -146,9 +146,9 @@ TEST(QuantLinear, DequantGemmPrefillEqualsF32Matmul) {
 // The AVX-512 VNNI dot products form the same per-lane int32 sums as the AVX2 ones and scale them
 // in the same f32 order, so on raw random bytes (every bit pattern of the packed weights; only the
 // f16/f32 scales kept finite) they must agree bit for bit, and with the scalar reference up to f32
-// rounding (Q5_K has no AVX2 kernel: scalar only). Q8_0/Q8_1 bytes stay in -127..127 as quantize
-// makes them: the signed kernels' sign trick (as llama.cpp's) cannot negate -128. Q8_K keeps -128,
-// which its unsigned-weight kernels handle.
+// rounding. Q8_0/Q8_1 bytes stay in -127..127 as quantize makes them: the signed kernels' sign trick
+// (as llama.cpp's) cannot negate -128. Q8_K keeps -128, which its unsigned-weight kernels and
+// IQ4_XS (the activations on the unsigned side) handle. IQ4_XS's scales_h / scales_l stay raw bits.
 TEST(VecDotIsa, VnniEqualsAvx2OnRawBlocks) {
   if (core::best_supported_isa() < core::Isa::Avx512 || !core::cpu_features().avx512_vnni)
     GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
@@ -168,7 +168,7 @@ TEST(VecDotIsa, VnniEqualsAvx2OnRawBlocks) {
     const float f = 0.01f * static_cast<float>(static_cast<int>(gen() % 200) - 100);
     std::memcpy(p, &f, 4);
   };
-  for (const char* name : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K",
+  for (const char* name : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "IQ4_XS",
                            "Q2_K", "Q3_K"}) {
     const GgmlType type = quant::parse_ggml_type(name).value();
     const quant::BlockFormat* wf = quant::find_block_format(type);
@@ -225,9 +225,7 @@ TEST(VecDotIsa, VnniEqualsAvx2OnRawBlocks) {
       // AVX2 against scalar on its own too: equal VNNI and AVX2 results could share a mistake.
       const float avx2 = quant::vec_dot_for(type, core::Isa::Avx2)(k, w.data(), a.data());
       EXPECT_NEAR(avx2, scalar, 1e-3 * (1 + std::fabs(scalar))) << name << " AVX2 trial " << trial;
-      if (type != GgmlType::Q5_K) {
-        EXPECT_EQ(vnni, quant::vec_dot_for(type, core::Isa::Avx2)(k, w.data(), a.data())) << name << " trial " << trial;
-      }
+      EXPECT_EQ(vnni, avx2) << name << " trial " << trial;
     }
   }
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 
+#include "quant/blocks/block_types.h"
 #include "tensor/cpu/isa/avx2/avx2_reduce.h"
 
 namespace hfcpp::quant::avx2::detail {
@@ -48,6 +49,12 @@ inline __m256i five_bit_32(const uint8_t* qs, const uint8_t* qh) {
   return _mm256_or_si256(nibbles_32(qs), _mm256_and_si256(bits_to_bytes(qh), _mm256_set1_epi8(0x10)));
 }
 inline __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+// The IQ4 code book kIq4Values in both 128-bit lanes, for iq4_32's vpshufb lookup.
+inline __m256i iq4_codebook() {
+  return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(kIq4Values)));
+}
+// An IQ4 block's 32 values (16 bytes of nibbles, as nibbles_32) looked up as int8 -127..113.
+inline __m256i iq4_32(const uint8_t* qs, __m256i codebook) { return _mm256_shuffle_epi8(codebook, nibbles_32(qs)); }
 // Half h (0 or 1) of a Q6_K super-block: its 128 6-bit values 0..63 as four 32-byte groups, q[s]
 // holding elements 32 s .. 32 s + 31 of the half (low 4 bits from ql, high 2 from qh).
 inline void q6_k_half(const uint8_t* ql, const uint8_t* qh, int h, __m256i (&q)[4]) {

@@ -1,4 +1,4 @@
-// The legacy-block dot products (Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 against Q8_0/Q8_1 activations), written once
+// The legacy-block dot products (Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 IQ4_NL against Q8_0/Q8_1 activations), written once
 // over the integer block dot and included by the AVX2 and the AVX-512 VNNI files, which differ only
 // there: Dot::i8(x, y) (signed x signed) and Dot::u8(x, y) (unsigned x signed) return the 8 int32 sums
 // of 4 adjacent byte products each (maddubs + madd on AVX2, one vpdpbusd with VNNI: the same integers).
@@ -15,17 +15,23 @@ namespace hfcpp::quant::legacy_dot_detail {
 namespace {
 using namespace avx2::detail;
 
-template <class Dot>
-float q4_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_0*>(w);
+// Blocks with signed int8 weights against Q8_0: weights(block) gives the 32 values in order.
+template <class Dot, class Block, class Weights>
+float signed_x_q8_0(int64_t n, const void* w, const void* a, Weights weights) {
+  const auto* x = static_cast<const Block*>(w);
   const auto* y = static_cast<const BlockQ8_0*>(a);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i q = _mm256_sub_epi8(nibbles_32(x[i].qs), _mm256_set1_epi8(8));
-    const __m256 s = _mm256_cvtepi32_ps(Dot::i8(q, load32(y[i].qs)));
+    const __m256 s = _mm256_cvtepi32_ps(Dot::i8(weights(x[i]), load32(y[i].qs)));
     acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
   }
   return hsum(acc);
+}
+
+template <class Dot>
+float q4_0(int64_t n, const void* w, const void* a) {
+  return signed_x_q8_0<Dot, BlockQ4_0>(
+      n, w, a, [](const BlockQ4_0& b) { return _mm256_sub_epi8(nibbles_32(b.qs), _mm256_set1_epi8(8)); });
 }
 
 template <class Dot>
@@ -44,15 +50,9 @@ float q4_1(int64_t n, const void* w, const void* a) {
 
 template <class Dot>
 float q5_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256i q = _mm256_sub_epi8(five_bit_32(x[i].qs, x[i].qh), _mm256_set1_epi8(16));
-    const __m256 s = _mm256_cvtepi32_ps(Dot::i8(q, load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
-  }
-  return hsum(acc);
+  return signed_x_q8_0<Dot, BlockQ5_0>(n, w, a, [](const BlockQ5_0& b) {
+    return _mm256_sub_epi8(five_bit_32(b.qs, b.qh), _mm256_set1_epi8(16));
+  });
 }
 
 template <class Dot>
@@ -72,14 +72,14 @@ float q5_1(int64_t n, const void* w, const void* a) {
 
 template <class Dot>
 float q8_0(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ8_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256 s = _mm256_cvtepi32_ps(Dot::i8(load32(x[i].qs), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * half(y[i].d)), s, acc);
-  }
-  return hsum(acc);
+  return signed_x_q8_0<Dot, BlockQ8_0>(n, w, a, [](const BlockQ8_0& b) { return load32(b.qs); });
+}
+
+// IQ4_NL: Q4_0's layout, the nibbles looked up in the code book instead of offset by -8.
+template <class Dot>
+float iq4_nl(int64_t n, const void* w, const void* a) {
+  const __m256i codebook = iq4_codebook();
+  return signed_x_q8_0<Dot, BlockIQ4_NL>(n, w, a, [codebook](const BlockIQ4_NL& b) { return iq4_32(b.qs, codebook); });
 }
 
 }  // namespace
