@@ -1,4 +1,4 @@
-// build_act_panels: the activation layout of the 4-bit prefill panel kernels (block_types.h).
+// build_act_panels / build_act_panels_k: the activation layouts of the prefill panel kernels (block_types.h).
 #include <cstring>
 
 #include "hfcpp/core/error.h"
@@ -33,6 +33,23 @@ std::vector<ActPanelBlock> build_act_panels(GgmlType act_type, const std::byte* 
         for (int j = 0; j < 4; ++j) sum += qs[4 * g + j];
       }
       p.d[c] = d, p.s[c] = s, p.sum8[c] = 8 * sum;
+    }
+  }
+  return panels;
+}
+
+std::vector<ActPanelBlockK> build_act_panels_k(const std::byte* rows, size_t row_bytes, int64_t m, int64_t n_blocks) {
+  const int64_t n_panels = (m + kPanelActs - 1) / kPanelActs;
+  std::vector<ActPanelBlockK> panels(static_cast<size_t>(n_panels * n_blocks));  // value-initialised: zero rows
+  for (int64_t i = 0; i < m; ++i) {
+    const auto* row = reinterpret_cast<const BlockQ8_K*>(rows + static_cast<size_t>(i) * row_bytes);
+    const int c = static_cast<int>(i % kPanelActs);
+    ActPanelBlockK* panel = panels.data() + (i / kPanelActs) * n_blocks;
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      ActPanelBlockK& p = panel[b];
+      for (int g = 0; g < 64; ++g) std::memcpy(p.qs[g][c], row[b].qs + 4 * g, 4);
+      for (int q = 0; q < 8; ++q) p.bsums[q][c][0] = row[b].bsums[2 * q], p.bsums[q][c][1] = row[b].bsums[2 * q + 1];
+      p.d[c] = row[b].d;
     }
   }
   return panels;

@@ -96,17 +96,10 @@ LinearTileFn linear_tile_for(GgmlType type, core::Isa isa) {
   }
 }
 
-LinearPanelFn linear_panel_for(GgmlType type, core::Isa isa) {
-  if (isa < core::Isa::Avx2) return nullptr;
-  if (isa >= core::Isa::Avx512 && core::cpu_features().avx512_vnni) {
-    if (type == T::Q4_0) return avx512vnni::linear_panel_q4_0;
-    if (type == T::Q4_1) return avx512vnni::linear_panel_q4_1;
-  }
-  switch (type) {
-    case T::Q4_0: return avx2::linear_panel_q4_0;
-    case T::Q4_1: return avx2::linear_panel_q4_1;
-    default: return nullptr;
-  }
+UnpackedPanelKernel unpacked_panel_for(GgmlType type, core::Isa isa) {
+  if (isa >= core::Isa::Avx512 && core::cpu_features().avx512_vnni) return avx512vnni::unpacked_panel(type);
+  if (isa >= core::Isa::Avx2) return avx2::unpacked_panel(type);
+  return {};
 }
 
 FromFloatFn act_quantizer_for(GgmlType act_type, core::Isa isa) {

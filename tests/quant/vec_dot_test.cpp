@@ -73,43 +73,62 @@ INSTANTIATE_TEST_SUITE_P(TypesIsas, QuantLinear, ::testing::ValuesIn(linear_case
   return std::string(info.param.type) + "_" + core::isa_name(info.param.isa);
 });
 
-// Prefill: many activation rows go through the tile kernels in cache-sized chunks (here more
-// than one chunk, odd N and M leave edge rows for vec_dot); each output row must equal the
-// single-row (decode) result up to f32 summation order.
-TEST(QuantLinear, TiledPrefillMatchesRowByRow) {
-  for (const char* name : {"Q4_0", "Q4_1"}) {
-    const GgmlType type = quant::parse_ggml_type(name).value();
-    const int64_t m = 2051, n = 7, k = 64;
-    const auto w = make_weight(type, n, k, 5);
-    const Tensor x = random_tensor({m, k}, DType::F32, 11);
-    const auto all = quant::linear(x, w).to_float_vector();
-    for (int64_t i = 0; i < m; i += 97) {
-      const auto row = quant::linear(x.narrow(0, i, 1), w).to_float_vector();
-      for (int64_t r = 0; r < n; ++r)
-        ASSERT_NEAR(all[static_cast<size_t>(i * n + r)], row[static_cast<size_t>(r)], 1e-4)
-            << name << " row " << i << " output " << r;
+// Prefill: many activation rows go through the panel kernels over unpacked weights, in cache-sized
+// chunks (here more than one; odd N and M leave partial row groups and a partial last panel); each
+// output must equal the single-row (decode) vec_dot result up to f32 summation order, on every ISA
+// path that has panels (the types without an AVX2 panel take the tile or dequantize path there).
+TEST(QuantLinear, PanelPrefillMatchesRowByRow) {
+  for (core::Isa isa : core::supported_isas()) {
+    if (isa < core::Isa::Avx2) continue;
+    IsaGuard guard(isa);
+    for (const char* name : {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K",
+                             "IQ4_XS"}) {
+      const GgmlType type = quant::parse_ggml_type(name).value();
+      if (quant::unpacked_panel_for(type, isa).panel == nullptr) continue;  // tested below (dequantize path)
+      const int64_t m = 2051, n = 7, k = 512;
+      const auto w = make_weight(type, n, k, 5);
+      const Tensor x = random_tensor({m, k}, DType::F32, 11);
+      const auto all = quant::linear(x, w).to_float_vector();
+      for (int64_t i = 0; i < m; i += 41) {
+        const auto row = quant::linear(x.narrow(0, i, 1), w).to_float_vector();
+        for (int64_t r = 0; r < n; ++r) {
+          const float want = row[static_cast<size_t>(r)];
+          ASSERT_NEAR(all[static_cast<size_t>(i * n + r)], want, 2e-5 * (1 + std::fabs(want)))
+              << name << " on " << core::isa_name(isa) << " row " << i << " output " << r;
+        }
+      }
     }
   }
 }
 
-// The 4-bit panel kernels sum 8 groups of maddubs pairs in int16 before widening: with every nibble
-// 15 (or 0) against activations of +-127 the sums sit at the int16 limit, so they must still equal
-// the scalar vec_dot exactly up to the f32 scaling, for both Q4_0 (offset -8) and Q4_1.
+// The AVX2 panels sum maddubs pairs in int16 over as many groups as the type's largest unpacked
+// byte allows (8 for 4-bit values, 4 for 5-bit, 2 for Q6_K's 6-bit) before widening: with every
+// weight bit set (or clear) against activations of +-127 those sums sit at the int16 limit, so
+// they must still equal the scalar vec_dot up to the f32 scaling, on every panel path.
 TEST(QuantLinear, PanelKernelsAtInt16Extremes) {
   const int64_t n = 6, k = 256, m = 11;
   std::vector<float> x(static_cast<size_t>(m * k));
   for (size_t i = 0; i < x.size(); ++i) x[i] = (i / k) % 2 == 0 ? 1.0f : (i % 3 == 0 ? -1.0f : 1.0f);
   const Tensor xt = Tensor::from_vector(x, {m, k});
-  for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1}) {
-    const size_t block_bytes = type == GgmlType::Q4_0 ? 18 : 20;
-    std::vector<std::byte> bytes(static_cast<size_t>(n * k / 32) * block_bytes);
+  const uint16_t one = 0x3C00, half_one = 0x3800;  // f16 1.0 and 0.5
+  for (GgmlType type : {GgmlType::Q4_0, GgmlType::Q4_1, GgmlType::Q5_0, GgmlType::Q5_1, GgmlType::Q4_K,
+                        GgmlType::Q5_K, GgmlType::Q6_K}) {
+    const quant::BlockFormat* f = quant::find_block_format(type);
+    const size_t block_bytes = f->type_size;
+    const int64_t blocks_per_row = k / f->block_size;
+    std::vector<std::byte> bytes(static_cast<size_t>(n * blocks_per_row) * block_bytes);
     for (size_t b = 0; b < bytes.size() / block_bytes; ++b) {
       std::byte* blk = bytes.data() + b * block_bytes;
-      const uint16_t one = 0x3C00, half_one = 0x3800;  // f16 1.0 and 0.5
-      std::memcpy(blk, &one, 2);
-      if (type == GgmlType::Q4_1) std::memcpy(blk + 2, &half_one, 2);
-      const std::byte nibbles = (b / (k / 32)) % 2 == 0 ? std::byte{0xFF} : std::byte{0x00};
-      std::fill(blk + block_bytes - 16, blk + block_bytes, nibbles);
+      // Every quant bit set in even rows, clear in odd ones; then the scales made finite.
+      std::fill(blk, blk + block_bytes, (b / blocks_per_row) % 2 == 0 ? std::byte{0xFF} : std::byte{0x00});
+      if (type == GgmlType::Q6_K) {
+        std::memcpy(blk + offsetof(quant::BlockQ6_K, d), &one, 2);
+        std::fill(blk + offsetof(quant::BlockQ6_K, scales), blk + offsetof(quant::BlockQ6_K, d), std::byte{1});
+      } else {
+        std::memcpy(blk, &one, 2);
+        if (type != GgmlType::Q4_0 && type != GgmlType::Q5_0) std::memcpy(blk + 2, &half_one, 2);  // m / dmin
+        if (type == GgmlType::Q4_K || type == GgmlType::Q5_K) std::fill(blk + 4, blk + 16, std::byte{0x3F});
+      }
     }
     const quant::QuantizedTensor w(type, n, k, bytes);
     Tensor scalar;
@@ -117,17 +136,24 @@ TEST(QuantLinear, PanelKernelsAtInt16Extremes) {
       IsaGuard g(core::Isa::Scalar);
       scalar = quant::linear(xt, w);
     }
-    const Tensor fast = quant::linear(xt, w);
-    EXPECT_TRUE(expect_close_impl(fast, scalar, Tolerance{1e-6, 1e-6}.reduced_over(k))) << quant::ggml_type_info(type).name;
+    for (core::Isa isa : core::supported_isas()) {
+      if (isa < core::Isa::Avx2) continue;
+      IsaGuard g(isa);
+      const Tensor fast = quant::linear(xt, w);
+      EXPECT_TRUE(expect_close_impl(fast, scalar, Tolerance{1e-6, 1e-6}.reduced_over(k)))
+          << quant::ggml_type_info(type).name << " on " << core::isa_name(isa);
+    }
   }
 }
 
-// Prefill on types without a tile kernel (and on Q8_0, where it is faster than the tile): weight
-// panels are dequantized and multiplied in f32, so with >= 32 activation rows the result is
-// dequantize + f32 matmul up to summation order (much tighter than the Q8-activation bound
+// Prefill on AVX2 for the types without an AVX2 panel (Q8_0, where it is faster than the tile; the
+// IQ4 types): weight panels are dequantized and multiplied in f32, so with >= 32 activation rows the
+// result is dequantize + f32 matmul up to summation order (much tighter than the Q8-activation bound
 // above), across several panels and threads.
 TEST(QuantLinear, DequantGemmPrefillEqualsF32Matmul) {
-  for (const char* name : {"Q4_K", "Q6_K", "Q5_0", "IQ4_XS", "Q2_K", "Q8_0"}) {
+  if (core::best_supported_isa() < core::Isa::Avx2) GTEST_SKIP() << "no AVX2 on this CPU";
+  IsaGuard guard(core::Isa::Avx2);
+  for (const char* name : {"IQ4_NL", "IQ4_XS", "Q8_0"}) {
     const GgmlType type = quant::parse_ggml_type(name).value();
     const int64_t m = 37, n = 301, k = 512;
     const auto w = make_weight(type, n, k, 6);

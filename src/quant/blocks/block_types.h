@@ -86,25 +86,58 @@ inline constexpr int kTileRows = 2, kTileActs = 4;
 using LinearTileFn = void (*)(int64_t n, const std::byte* w, size_t w_stride, const std::byte* a, size_t a_stride,
                               float* out);
 
-// quant::linear's prefill panels for 4-bit weights (Q4_0, Q4_1): kPanelActs activation rows of the
-// vec_dot_type, interleaved per 32-element block 4 bytes of each row in turn. One broadcast group of 4
-// weight bytes then multiplies all kPanelActs rows in a single maddubs and the sums land one activation
-// per lane: no horizontal sums and about half the instructions of the 2 x 4 tile per output.
+// quant::linear's prefill panels: kPanelActs activation rows of the vec_dot_type, interleaved per
+// 32-element block 4 bytes of each row in turn. One broadcast group of 4 weight bytes then multiplies
+// all kPanelActs rows in a single vpdpbusd (or maddubs) and the sums land one activation per lane: no
+// horizontal sums and about half the instructions of the 2 x 4 tile per output.
 inline constexpr int kPanelActs = 8, kPanelRows = 4;
 struct ActPanelBlock {
   int8_t qs[8][kPanelActs][4];  // [4-element group][activation row][element within the group]
   float d[kPanelActs];          // activation scales
   float s[kPanelActs];          // d * sum(qs) as the Q8_1 block carries it (0 for Q8_0 activations)
-  int32_t sum8[kPanelActs];     // 8 * sum(qs): Q4_0's -8 weight offset, applied once per block
+  int32_t sum8[kPanelActs];     // 8 * sum(qs): the weights' offset (Q4_0 8, Q5_0 16, ...), once per block
 };
-// rows (1..kPanelRows) weight rows x acts (1..kPanelActs) activation rows of a panel of n_blocks
-// blocks -> y[act * ldy + row].
-using LinearPanelFn = void (*)(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows,
-                               const ActPanelBlock* a, int acts, float* y, size_t ldy);
 // Interleaves m quantized activation rows (vec_dot_type `act_type`: Q8_0 or Q8_1) into ceil(m /
 // kPanelActs) panels of n_blocks blocks each; missing rows of the last panel are zero.
 std::vector<ActPanelBlock> build_act_panels(GgmlType act_type, const std::byte* rows, size_t row_bytes, int64_t m,
                                             int64_t n_blocks);
+
+// Prefill panels over unpacked weights (isa/avx2/linear_unpacked_impl.h): quant::linear unpacks a
+// task's weight rows once, to one unsigned byte per element and the block's scales, and every panel of
+// kPanelActs activation rows then reads those. A 32-element block (Q4_0 .. Q5_1): weight = d * (u -
+// offset) + m, the offset (8, 16 or 0) fixed by the type.
+struct Unpacked32 {
+  uint8_t u[kQK];
+  float d, m;
+};
+// A K-quant super-block (Q2_K .. Q6_K): weight = dw * sc[g] * u + db * bias[g] over 16-element groups g.
+struct Unpacked256 {
+  uint8_t u[kQKK];
+  int32_t sc[16];
+  int16_t bias[16];
+  float dw, db;
+};
+// kPanelActs Q8_K activation rows interleaved as ActPanelBlock, for the K-quant panels.
+struct ActPanelBlockK {
+  int8_t qs[64][kPanelActs][4];     // [4-element group][activation row][element within the group]
+  int16_t bsums[8][kPanelActs][2];  // 16-element sums as pairs for vpmaddwd: [pair][activation row][group in pair]
+  float d[kPanelActs];
+};
+// One weight row of n elements (its ggml type) -> n / block elements of Unpacked32 or Unpacked256.
+using UnpackRowFn = void (*)(const std::byte* row, int64_t n, std::byte* out);
+// rows (1..kPanelRows) unpacked weight rows (w_stride bytes apart) x acts (1..kPanelActs) activation rows
+// of one panel (ActPanelBlock or ActPanelBlockK, n_blocks of them) -> y[act * ldy + row].
+using UnpackedPanelFn = void (*)(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const std::byte* a,
+                                 int acts, float* y, size_t ldy);
+struct UnpackedPanelKernel {
+  UnpackRowFn unpack = nullptr;
+  UnpackedPanelFn panel = nullptr;
+};
+// The unpack + panel pair for a weight type on the given path ({} where there is none).
+UnpackedPanelKernel unpacked_panel_for(GgmlType type, core::Isa isa);
+// Interleaves m Q8_K activation rows into ceil(m / kPanelActs) panels of n_blocks super-blocks each;
+// missing rows of the last panel are zero.
+std::vector<ActPanelBlockK> build_act_panels_k(const std::byte* rows, size_t row_bytes, int64_t m, int64_t n_blocks);
 
 // The scalar traits of a type, or nullptr.
 const BlockFormat* find_block_format(GgmlType type);
@@ -112,8 +145,6 @@ const BlockFormat* find_block_format(GgmlType type);
 VecDotFn vec_dot_for(GgmlType type, core::Isa isa);
 // The tile kernel for the given path, or nullptr (quant::linear then calls vec_dot per pair).
 LinearTileFn linear_tile_for(GgmlType type, core::Isa isa);
-// The panel kernel for the given path, or nullptr (quant::linear then uses the tile kernel).
-LinearPanelFn linear_panel_for(GgmlType type, core::Isa isa);
 // The activation quantizer (from_float of a vec_dot_type) for the given path: same bytes on every path.
 FromFloatFn act_quantizer_for(GgmlType act_type, core::Isa isa);
 
@@ -188,9 +219,8 @@ float vec_dot_iq4_xs(int64_t, const void*, const void*);
 void quantize_q8_0(const float*, void*, int64_t, const float*);
 void quantize_q8_1(const float*, void*, int64_t, const float*);
 void quantize_q8_k(const float*, void*, int64_t, const float*);
-void linear_panel_q4_0(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
-void linear_panel_q4_1(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
 void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
+UnpackedPanelKernel unpacked_panel(GgmlType type);
 }  // namespace avx2
 namespace avx512vnni {
 float vec_dot_q4_0(int64_t, const void*, const void*);
@@ -205,9 +235,8 @@ float vec_dot_q5_k(int64_t, const void*, const void*);
 float vec_dot_q6_k(int64_t, const void*, const void*);
 float vec_dot_iq4_nl(int64_t, const void*, const void*);
 float vec_dot_iq4_xs(int64_t, const void*, const void*);
-void linear_panel_q4_0(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
-void linear_panel_q4_1(int64_t, const std::byte*, size_t, int, const ActPanelBlock*, int, float*, size_t);
 void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
+UnpackedPanelKernel unpacked_panel(GgmlType type);
 }  // namespace avx512vnni
 
 }  // namespace hfcpp::quant

@@ -1,31 +1,24 @@
-// AVX2 panel kernels for 4-bit weights (Q4_0, Q4_1) in prefill (the loop: linear_panel_impl.h).
-// A group's products are summed in int16 by maddubs and widened once per block: integer block sums
-// are exact (|sum| <= 8 groups x 2 x 15 x 127 = 30480 fits int16); the f32 scaling is the vec_dot's,
-// accumulated across blocks in a different order.
-#include "quant/isa/avx2/linear_panel_impl.h"
+// AVX2 prefill panels over unpacked weights (the loops: linear_unpacked_impl.h). Unpacked bytes must
+// stay <= 63 here (maddubs pairs), so Q8_0 and the IQ4 types (code book + 128) have no AVX2 panel.
+#include "quant/isa/avx2/linear_unpacked_impl.h"
 
 namespace hfcpp::quant::avx2 {
 namespace {
 
-struct MaddubsGroupDot {
-  __m256i sum16;
-  void add(bool first, __m256i lo, __m256i act_low, __m256i hi, __m256i act_high) {
-    const __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(lo, act_low), _mm256_maddubs_epi16(hi, act_high));
-    sum16 = first ? s : _mm256_add_epi16(sum16, s);
+// Unpacked panels: a group's 4 products as two int16 pairs (maddubs cannot saturate: u <= 63), summed in
+// int16 over run_length groups (each pair at most 2 * max_u * 128) before one vpmaddwd widens them.
+struct MaddubsDot {
+  static __m256i add(bool first, __m256i acc, __m256i u, __m256i a) {
+    const __m256i t = _mm256_maddubs_epi16(u, a);
+    return first ? t : _mm256_add_epi16(acc, t);
   }
-  __m256i dot() const { return _mm256_madd_epi16(sum16, _mm256_set1_epi16(1)); }
+  static __m256i finish(__m256i acc) { return _mm256_madd_epi16(acc, _mm256_set1_epi16(1)); }
+  static constexpr int run_length(int max_u) { return 32767 / (2 * max_u * 128) < 8 ? 32767 / (2 * max_u * 128) : 8; }
+  static constexpr bool kFullBytes = false;
 };
 
 }  // namespace
 
-void linear_panel_q4_0(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const ActPanelBlock* a,
-                       int acts, float* y, size_t ldy) {
-  panel_detail::panel<MaddubsGroupDot, false, BlockQ4_0>(n_blocks, w, w_stride, rows, a, acts, y, ldy);
-}
-
-void linear_panel_q4_1(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const ActPanelBlock* a,
-                       int acts, float* y, size_t ldy) {
-  panel_detail::panel<MaddubsGroupDot, true, BlockQ4_1>(n_blocks, w, w_stride, rows, a, acts, y, ldy);
-}
+UnpackedPanelKernel unpacked_panel(GgmlType type) { return unpacked_detail::kernel_for<MaddubsDot>(type); }
 
 }  // namespace hfcpp::quant::avx2
