@@ -6,6 +6,7 @@
 #include "quant/isa/avx2/avx2_helpers.h"
 #include "quant/isa/avx2/vec_dot_kquant_impl.h"
 #include "quant/isa/avx2/vec_dot_legacy_impl.h"
+#include "quant/isa/avx2/vec_dot_q2q3_impl.h"
 
 namespace hfcpp::quant::avx2 {
 
@@ -29,6 +30,8 @@ float vec_dot_q5_0(int64_t n, const void* w, const void* a) { return legacy_dot_
 float vec_dot_q5_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_1<Avx2Dot>(n, w, a); }
 float vec_dot_q8_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q8_0<Avx2Dot>(n, w, a); }
 float vec_dot_iq4_nl(int64_t n, const void* w, const void* a) { return legacy_dot_detail::iq4_nl<Avx2Dot>(n, w, a); }
+float vec_dot_q2_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q2_k<Avx2Dot>(n, w, a); }
+float vec_dot_q3_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q3_k<Avx2Dot>(n, w, a); }
 float vec_dot_q4_k(int64_t n, const void* w, const void* a) {
   return kquant_dot_detail::k45<Avx2Dot, BlockQ4_K, false>(n, w, a);
 }

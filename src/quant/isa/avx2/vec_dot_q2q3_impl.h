@@ -1,8 +1,8 @@
 // Q2_K and Q3_K dot products against Q8_K, written once over how int16 pair sums are scaled and
-// accumulated and included by the AVX2 and the AVX-512 VNNI files, which differ only there:
-// Dot::scaled_add(acc, p, s) = acc + the int32 sums of adjacent p * s pairs (vpmaddwd + vpaddd on
-// AVX2, one vpdpwssd with VNNI: the same integers). The f32 scaling is the same code, so both give
-// the same floats bit for bit.
+// accumulated, and included by vec_dot_avx2.cpp and vec_dot_vnni.cpp, whose Dot policies differ
+// there only: Dot::scaled_add(acc, p, s) = acc + the int32 sums of adjacent p * s pairs (vpmaddwd
+// + vpaddd on AVX2, one vpdpwssd with VNNI: the same integers). The f32 scaling is the same code,
+// so both give the same floats bit for bit.
 //
 // Both formats hold 2 low bits per element (32 bytes of qs per 128 elements, shift 2s selecting
 // elements 32s .. 32s + 31) and a scale per 16-element group. Each 32-element chunk is one maddubs

@@ -10,6 +10,7 @@
 #include "quant/isa/avx2/avx2_helpers.h"
 #include "quant/isa/avx2/vec_dot_kquant_impl.h"
 #include "quant/isa/avx2/vec_dot_legacy_impl.h"
+#include "quant/isa/avx2/vec_dot_q2q3_impl.h"
 
 namespace hfcpp::quant::avx512vnni {
 namespace {
@@ -34,6 +35,10 @@ float vec_dot_q5_1(int64_t n, const void* w, const void* a) { return legacy_dot_
 float vec_dot_q8_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q8_0<VnniDot>(n, w, a); }
 float vec_dot_iq4_nl(int64_t n, const void* w, const void* a) { return legacy_dot_detail::iq4_nl<VnniDot>(n, w, a); }
 float vec_dot_iq4_xs(int64_t n, const void* w, const void* a) { return kquant_dot_detail::iq4_xs<VnniDot>(n, w, a); }
+
+// Q2_K / Q3_K: maddubs pairs scaled by vpdpwssd (vec_dot_q2q3_impl.h).
+float vec_dot_q2_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q2_k<VnniDot>(n, w, a); }
+float vec_dot_q3_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q3_k<VnniDot>(n, w, a); }
 
 // Q4_K / Q5_K: maddubs pairs scaled by vpdpwssd (vec_dot_kquant_impl.h).
 float vec_dot_q4_k(int64_t n, const void* w, const void* a) {
