@@ -78,15 +78,15 @@ void quantize_q4_0(const float* x, void* dst, int64_t n, const float*) {
     pack_nibbles(q, b[i].qs);
   }
 }
+// Against Q8_1 activations, whose s = d * sum(qs) carries the -8 offset: d (q . y) - 8 d s per block.
 float vec_dot_q4_0(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ4_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
+  const auto* y = static_cast<const BlockQ8_1*>(a);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / kQK; ++i) {
     int acc = 0;
-    for (int j = 0; j < 16; ++j)
-      acc += ((x[i].qs[j] & 0xF) - 8) * y[i].qs[j] + ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + 16];
-    sum += fp16(x[i].d) * fp16(y[i].d) * static_cast<float>(acc);
+    for (int j = 0; j < 16; ++j) acc += (x[i].qs[j] & 0xF) * y[i].qs[j] + (x[i].qs[j] >> 4) * y[i].qs[j + 16];
+    sum += fp16(x[i].d) * y[i].d * static_cast<float>(acc) + -8.0f * fp16(x[i].d) * y[i].s;
   }
   return sum;
 }
@@ -161,19 +161,20 @@ void quantize_q5_0(const float* x, void* dst, int64_t n, const float*) {
     pack_nibbles(q, b[i].qs);
   }
 }
+// Against Q8_1 activations, as Q4_0: d (q . y) - 16 d s per block.
 float vec_dot_q5_0(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ5_0*>(w);
-  const auto* y = static_cast<const BlockQ8_0*>(a);
+  const auto* y = static_cast<const BlockQ8_1*>(a);
   float sum = 0.0f;
   for (int64_t i = 0; i < n / kQK; ++i) {
     const uint32_t qh = load_high_bits(x[i].qh);
     int acc = 0;
     for (int j = 0; j < 16; ++j) {
-      const int lo = ((x[i].qs[j] & 0xF) | (((qh >> j) & 1) << 4)) - 16;
-      const int hi = ((x[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4)) - 16;
+      const int lo = (x[i].qs[j] & 0xF) | (((qh >> j) & 1) << 4);
+      const int hi = (x[i].qs[j] >> 4) | (((qh >> (j + 16)) & 1) << 4);
       acc += lo * y[i].qs[j] + hi * y[i].qs[j + 16];
     }
-    sum += fp16(x[i].d) * fp16(y[i].d) * static_cast<float>(acc);
+    sum += fp16(x[i].d) * y[i].d * static_cast<float>(acc) + -16.0f * fp16(x[i].d) * y[i].s;
   }
   return sum;
 }

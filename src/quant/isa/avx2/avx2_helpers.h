@@ -28,11 +28,11 @@ inline __m256i dot_i8(__m256i x, __m256i y) {
   const __m256i prod = _mm256_maddubs_epi16(_mm256_sign_epi8(x, x), _mm256_sign_epi8(y, x));
   return _mm256_madd_epi16(prod, _mm256_set1_epi16(1));
 }
-// 16 bytes of nibbles -> 32 bytes: low nibbles (elements 0..15) then high nibbles (16..31).
+// 16 bytes of nibbles -> 32 bytes: low nibbles (elements 0..15) then high nibbles (16..31). The 16
+// bytes go to both lanes in one load; the upper lane shifts right by 4.
 inline __m256i nibbles_32(const uint8_t* p) {
-  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  const __m128i m = _mm_set1_epi8(0x0F);
-  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(v, 4), m), _mm_and_si128(v, m));
+  const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_set_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0F));
 }
 // Q5 blocks' 32 high bits -> 32 bytes, byte k = 0xFF where bit k is set: each byte first gets the
 // qh byte that holds its bit (k / 8), then is tested against its own bit (1 << k % 8).

@@ -15,7 +15,7 @@ namespace hfcpp::quant::legacy_dot_detail {
 namespace {
 using namespace avx2::detail;
 
-// Blocks with signed int8 weights against Q8_0: weights(block) gives the 32 values in order.
+// Blocks with signed int8 weights (Q8_0, IQ4_NL) against Q8_0: weights(block) gives the 32 values in order.
 template <class Dot, class Block, class Weights>
 float signed_x_q8_0(int64_t n, const void* w, const void* a, Weights weights) {
   const auto* x = static_cast<const Block*>(w);
@@ -28,46 +28,47 @@ float signed_x_q8_0(int64_t n, const void* w, const void* a, Weights weights) {
   return hsum(acc);
 }
 
+// Blocks with unsigned weights (0..15 or 0..31) against Q8_1: weights(block) gives the 32 values in
+// order, offset(block) the f32 constant every weight carries (Q4_1/Q5_1: m; Q4_0/Q5_0: -8 d / -16 d),
+// which meets the activation block's d * sum(qs) (Q8_1's s) once per block. One unsigned dot per
+// block, no sign trick: 4 fewer instructions per block than signed x Q8_0.
+template <class Dot, class Block, class Weights, class Offset>
+float unsigned_x_q8_1(int64_t n, const void* w, const void* a, Weights weights, Offset offset) {
+  const auto* x = static_cast<const Block*>(w);
+  const auto* y = static_cast<const BlockQ8_1*>(a);
+  __m256 acc = _mm256_setzero_ps();
+  float offsets = 0.0f;
+  for (int64_t i = 0; i < n / kQK; ++i) {
+    const __m256 s = _mm256_cvtepi32_ps(Dot::u8(weights(x[i]), load32(y[i].qs)));
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
+    offsets += offset(x[i]) * y[i].s;
+  }
+  return hsum(acc) + offsets;
+}
+
 template <class Dot>
 float q4_0(int64_t n, const void* w, const void* a) {
-  return signed_x_q8_0<Dot, BlockQ4_0>(
-      n, w, a, [](const BlockQ4_0& b) { return _mm256_sub_epi8(nibbles_32(b.qs), _mm256_set1_epi8(8)); });
+  return unsigned_x_q8_1<Dot, BlockQ4_0>(
+      n, w, a, [](const BlockQ4_0& b) { return nibbles_32(b.qs); }, [](const BlockQ4_0& b) { return -8.0f * half(b.d); });
 }
 
 template <class Dot>
 float q4_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ4_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    const __m256 s = _mm256_cvtepi32_ps(Dot::u8(nibbles_32(x[i].qs), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
-    offsets += half(x[i].m) * y[i].s;
-  }
-  return hsum(acc) + offsets;
+  return unsigned_x_q8_1<Dot, BlockQ4_1>(
+      n, w, a, [](const BlockQ4_1& b) { return nibbles_32(b.qs); }, [](const BlockQ4_1& b) { return half(b.m); });
 }
 
 template <class Dot>
 float q5_0(int64_t n, const void* w, const void* a) {
-  return signed_x_q8_0<Dot, BlockQ5_0>(n, w, a, [](const BlockQ5_0& b) {
-    return _mm256_sub_epi8(five_bit_32(b.qs, b.qh), _mm256_set1_epi8(16));
-  });
+  return unsigned_x_q8_1<Dot, BlockQ5_0>(
+      n, w, a, [](const BlockQ5_0& b) { return five_bit_32(b.qs, b.qh); },
+      [](const BlockQ5_0& b) { return -16.0f * half(b.d); });
 }
 
 template <class Dot>
 float q5_1(int64_t n, const void* w, const void* a) {
-  const auto* x = static_cast<const BlockQ5_1*>(w);
-  const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t i = 0; i < n / kQK; ++i) {
-    // Unsigned 0..31 weights times signed activations: no sign trick needed.
-    const __m256 s = _mm256_cvtepi32_ps(Dot::u8(five_bit_32(x[i].qs, x[i].qh), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
-    offsets += half(x[i].m) * y[i].s;
-  }
-  return hsum(acc) + offsets;
+  return unsigned_x_q8_1<Dot, BlockQ5_1>(
+      n, w, a, [](const BlockQ5_1& b) { return five_bit_32(b.qs, b.qh); }, [](const BlockQ5_1& b) { return half(b.m); });
 }
 
 template <class Dot>
