@@ -146,6 +146,7 @@ void panel32_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const A
     const ActPanelBlock& p = a[b];
     constexpr int kRun = Dot::run_length(kMaxU);
     __m256i sums[R], part[R];
+#pragma GCC unroll 8  // the run boundaries below must resolve at compile time
     for (int g = 0; g < 8; ++g) {
       const __m256i act = load32(p.qs[g]);
       for (int r = 0; r < R; ++r) {
@@ -188,6 +189,7 @@ void panel256_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const 
     constexpr int kRun = Dot::run_length(kMaxU) < 4 ? Dot::run_length(kMaxU) : 4;
     for (int g = 0; g < 16; ++g) {
       __m256i sums[R], part[R];
+#pragma GCC unroll 4  // the run boundaries below must resolve at compile time
       for (int t = 0; t < 4; ++t) {
         const __m256i act = load32(p.qs[4 * g + t]);
         for (int r = 0; r < R; ++r) {
