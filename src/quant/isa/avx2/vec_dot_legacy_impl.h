@@ -32,18 +32,25 @@ float signed_x_q8_0(int64_t n, const void* w, const void* a, Weights weights) {
 // order, offset(block) the f32 constant every weight carries (Q4_1/Q5_1: m; Q4_0/Q5_0: -8 d / -16 d),
 // which meets the activation block's d * sum(qs) (Q8_1's s) once per block. One unsigned dot per
 // block, no sign trick: 4 fewer instructions per block than signed x Q8_0.
+//
+// Two interleaved accumulators (even and odd blocks): with ~12 instructions a block the loop would
+// otherwise wait on its own f32 fma chains (4-cycle latency a block on Zen 4).
 template <class Dot, class Block, class Weights, class Offset>
 float unsigned_x_q8_1(int64_t n, const void* w, const void* a, Weights weights, Offset offset) {
   const auto* x = static_cast<const Block*>(w);
   const auto* y = static_cast<const BlockQ8_1*>(a);
-  __m256 acc = _mm256_setzero_ps();
-  float offsets = 0.0f;
-  for (int64_t i = 0; i < n / kQK; ++i) {
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  float offsets[2] = {0.0f, 0.0f};
+  const int64_t blocks = n / kQK;
+  auto step = [&](int64_t i, int j) {
     const __m256 s = _mm256_cvtepi32_ps(Dot::u8(weights(x[i]), load32(y[i].qs)));
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc);
-    offsets += offset(x[i]) * y[i].s;
-  }
-  return hsum(acc) + offsets;
+    acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), s, acc[j]);
+    offsets[j] += offset(x[i]) * y[i].s;
+  };
+  int64_t i = 0;
+  for (; i + 1 < blocks; i += 2) step(i, 0), step(i + 1, 1);
+  if (i < blocks) step(i, 0);
+  return hsum(_mm256_add_ps(acc[0], acc[1])) + (offsets[0] + offsets[1]);
 }
 
 template <class Dot>
