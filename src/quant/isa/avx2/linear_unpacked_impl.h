@@ -133,79 +133,71 @@ void unpack_row256(const std::byte* row, int64_t n, std::byte* out) {
 
 // ---- kernels
 
-// 32-element blocks: weight = d * (u - kOffset) + m, activations Q8_0 (kMin false) or Q8_1.
-template <class Dot, int R, int kMaxU, int kOffset, bool kMin>
-void panel32_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const ActPanelBlock* a, int acts, float* y,
-                  size_t ldy) {
-  static_assert(kOffset == 0 || kOffset == 8 || kOffset == 16 || kOffset == 128);
-  const Unpacked32* rows[R];
-  for (int r = 0; r < R; ++r) rows[r] = reinterpret_cast<const Unpacked32*>(w + static_cast<size_t>(r) * w_stride);
-  __m256 acc[R];
-  for (auto& v : acc) v = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n_blocks; ++b) {
-    const ActPanelBlock& p = a[b];
-    constexpr int kRun = Dot::run_length(kMaxU);
-    __m256i sums[R], part[R];
+// sums[r] = the int32 dot of groups [0, kGroups) of 4 unpacked weights (u[r] + 4 g) with acts[g], per
+// activation lane; Dot's partial sums restart every kRun groups (AVX2's int16 runs).
+template <class Dot, int R, int kGroups, int kRun>
+inline void group_sums(const uint8_t* const (&u)[R], const int8_t (*acts)[kPanelActs][4], __m256i (&sums)[R]) {
+  __m256i part[R];
 #pragma GCC unroll 8  // the run boundaries below must resolve at compile time
-    for (int g = 0; g < 8; ++g) {
-      const __m256i act = load32(p.qs[g]);
-      for (int r = 0; r < R; ++r) {
-        part[r] = Dot::add(g % kRun == 0, part[r], broadcast4(rows[r][b].u + 4 * g), act);
-        if ((g + 1) % kRun == 0)
-          sums[r] = g + 1 == kRun ? Dot::finish(part[r]) : _mm256_add_epi32(sums[r], Dot::finish(part[r]));
-      }
+  for (int g = 0; g < kGroups; ++g) {
+    const __m256i act = load32(acts[g]);
+    for (int r = 0; r < R; ++r) {
+      part[r] = Dot::add(g % kRun == 0, part[r], broadcast4(u[r] + 4 * g), act);
+      if ((g + 1) % kRun == 0)
+        sums[r] = g + 1 == kRun ? Dot::finish(part[r]) : _mm256_add_epi32(sums[r], Dot::finish(part[r]));
     }
+  }
+}
+
+// 32-element blocks: weight = d * (u - kOffset) + m, activations Q8_0 (kMin false) or Q8_1.
+template <class Dot, int kMaxU, int kOffset, bool kMin>
+struct Blocks32 {
+  static_assert(kOffset == 0 || kOffset == 8 || kOffset == 16 || kOffset == 128);
+  using Weights = Unpacked32;
+  using Acts = ActPanelBlock;
+  template <int R>
+  static void accumulate(const Weights* const (&w)[R], const Acts& p, __m256 (&acc)[R]) {
+    const uint8_t* u[R];
+    for (int r = 0; r < R; ++r) u[r] = w[r]->u;
+    __m256i sums[R];
+    group_sums<Dot, R, 8, Dot::run_length(kMaxU)>(u, p.qs, sums);
     const __m256 d_act = _mm256_loadu_ps(p.d);
     __m256i offset = _mm256_setzero_si256();  // kOffset * sum(activations), from 8 * sum
     if constexpr (kOffset != 0) offset = _mm256_slli_epi32(load32(p.sum8), kOffset == 8 ? 0 : kOffset == 16 ? 1 : 4);
     for (int r = 0; r < R; ++r) {
       const __m256i dot = kOffset != 0 ? _mm256_sub_epi32(sums[r], offset) : sums[r];
-      const __m256 scale = _mm256_mul_ps(d_act, _mm256_set1_ps(rows[r][b].d));
+      const __m256 scale = _mm256_mul_ps(d_act, _mm256_set1_ps(w[r]->d));
       acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), scale, acc[r]);
-      if constexpr (kMin) acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(rows[r][b].m), _mm256_loadu_ps(p.s), acc[r]);
+      if constexpr (kMin) acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(w[r]->m), _mm256_loadu_ps(p.s), acc[r]);
     }
   }
-  for (int r = 0; r < R; ++r) {
-    alignas(32) float lanes[kPanelActs];
-    _mm256_store_ps(lanes, acc[r]);
-    for (int c = 0; c < acts; ++c) y[static_cast<size_t>(c) * ldy + r] = lanes[c];
-  }
-}
+};
 
 // K-quant super-blocks: dot = d_act * (dw * sum_g sc[g] (u . a)_g + db * sum_g bias[g] sum(a)_g) over
-// 16-element groups g. kFoldBias (Q3_K, Q6_K: db == dw) adds the bias sum in int32 before scaling, as
-// their vec_dots do, instead of rounding two large f32 terms that nearly cancel.
-template <class Dot, int R, int kMaxU, bool kFoldBias>
-void panel256_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const ActPanelBlockK* a, int acts,
-                   float* y, size_t ldy) {
-  const Unpacked256* rows[R];
-  for (int r = 0; r < R; ++r) rows[r] = reinterpret_cast<const Unpacked256*>(w + static_cast<size_t>(r) * w_stride);
-  __m256 acc[R];
-  for (auto& v : acc) v = _mm256_setzero_ps();
-  for (int64_t b = 0; b < n_blocks; ++b) {
-    const ActPanelBlockK& p = a[b];
+// 16-element groups g. kFoldBias (Q3_K, Q6_K, IQ4_XS: db == dw) adds the bias sum in int32 before
+// scaling, as their vec_dots do, instead of rounding two large f32 terms that nearly cancel.
+template <class Dot, int kMaxU, bool kFoldBias>
+struct Blocks256 {
+  using Weights = Unpacked256;
+  using Acts = ActPanelBlockK;
+  template <int R>
+  static void accumulate(const Weights* const (&w)[R], const Acts& p, __m256 (&acc)[R]) {
+    constexpr int kRun = Dot::run_length(kMaxU) < 4 ? Dot::run_length(kMaxU) : 4;
     __m256i total[R], bias_total[R];
     for (int r = 0; r < R; ++r) total[r] = _mm256_setzero_si256();
-    constexpr int kRun = Dot::run_length(kMaxU) < 4 ? Dot::run_length(kMaxU) : 4;
     for (int g = 0; g < 16; ++g) {
-      __m256i sums[R], part[R];
-#pragma GCC unroll 4  // the run boundaries below must resolve at compile time
-      for (int t = 0; t < 4; ++t) {
-        const __m256i act = load32(p.qs[4 * g + t]);
-        for (int r = 0; r < R; ++r) {
-          part[r] = Dot::add(t % kRun == 0, part[r], broadcast4(rows[r][b].u + 16 * g + 4 * t), act);
-          if ((t + 1) % kRun == 0)
-            sums[r] = t + 1 == kRun ? Dot::finish(part[r]) : _mm256_add_epi32(sums[r], Dot::finish(part[r]));
-        }
-      }
+      const uint8_t* u[R];
+      for (int r = 0; r < R; ++r) u[r] = w[r]->u + 16 * g;
+      __m256i sums[R];
+      group_sums<Dot, R, 4, kRun>(u, p.qs + 4 * g, sums);
       for (int r = 0; r < R; ++r)
-        total[r] = _mm256_add_epi32(total[r], _mm256_mullo_epi32(sums[r], _mm256_set1_epi32(rows[r][b].sc[g])));
+        total[r] = _mm256_add_epi32(total[r], _mm256_mullo_epi32(sums[r], _mm256_set1_epi32(w[r]->sc[g])));
     }
     for (int q = 0; q < 8; ++q) {  // group pairs: one vpmaddwd per pair and row
       const __m256i group_sums = load32(p.bsums[q]);
       for (int r = 0; r < R; ++r) {
-        const int32_t pair = static_cast<int32_t>(static_cast<uint16_t>(rows[r][b].bias[2 * q]) |
-                                                  (static_cast<uint32_t>(static_cast<uint16_t>(rows[r][b].bias[2 * q + 1])) << 16));
+        const int32_t pair = static_cast<int32_t>(static_cast<uint16_t>(w[r]->bias[2 * q]) |
+                                                  (static_cast<uint32_t>(static_cast<uint16_t>(w[r]->bias[2 * q + 1])) << 16));
         const __m256i t = _mm256_madd_epi16(group_sums, _mm256_set1_epi32(pair));
         bias_total[r] = q == 0 ? t : _mm256_add_epi32(bias_total[r], t);
       }
@@ -214,13 +206,29 @@ void panel256_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const 
     for (int r = 0; r < R; ++r) {
       __m256 v;
       if constexpr (kFoldBias) {
-        v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(total[r], bias_total[r])), _mm256_set1_ps(rows[r][b].dw));
+        v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(total[r], bias_total[r])), _mm256_set1_ps(w[r]->dw));
       } else {
-        v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total[r]), _mm256_set1_ps(rows[r][b].dw),
-                            _mm256_mul_ps(_mm256_cvtepi32_ps(bias_total[r]), _mm256_set1_ps(rows[r][b].db)));
+        v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total[r]), _mm256_set1_ps(w[r]->dw),
+                            _mm256_mul_ps(_mm256_cvtepi32_ps(bias_total[r]), _mm256_set1_ps(w[r]->db)));
       }
       acc[r] = _mm256_fmadd_ps(d_act, v, acc[r]);
     }
+  }
+};
+
+// R unpacked weight rows x one panel of activations, block by block (Blocks: Blocks32 or Blocks256).
+template <class Blocks, int R>
+void panel_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const typename Blocks::Acts* a, int acts,
+                float* y, size_t ldy) {
+  using Weights = typename Blocks::Weights;
+  const Weights* rows[R];
+  for (int r = 0; r < R; ++r) rows[r] = reinterpret_cast<const Weights*>(w + static_cast<size_t>(r) * w_stride);
+  __m256 acc[R];
+  for (auto& v : acc) v = _mm256_setzero_ps();
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    const Weights* blocks[R];
+    for (int r = 0; r < R; ++r) blocks[r] = rows[r] + b;
+    Blocks::template accumulate<R>(blocks, a[b], acc);
   }
   for (int r = 0; r < R; ++r) {
     alignas(32) float lanes[kPanelActs];
@@ -229,51 +237,40 @@ void panel256_rows(int64_t n_blocks, const std::byte* w, size_t w_stride, const 
   }
 }
 
-template <class Dot, int kMaxU, int kOffset, bool kMin>
-void panel32(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const std::byte* a, int acts, float* y,
-             size_t ldy) {
-  const auto* p = reinterpret_cast<const ActPanelBlock*>(a);
+template <class Blocks>
+void panel(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const std::byte* a, int acts, float* y,
+           size_t ldy) {
+  const auto* p = reinterpret_cast<const typename Blocks::Acts*>(a);
   switch (rows) {
-    case 4: return panel32_rows<Dot, 4, kMaxU, kOffset, kMin>(n_blocks, w, w_stride, p, acts, y, ldy);
-    case 3: return panel32_rows<Dot, 3, kMaxU, kOffset, kMin>(n_blocks, w, w_stride, p, acts, y, ldy);
-    case 2: return panel32_rows<Dot, 2, kMaxU, kOffset, kMin>(n_blocks, w, w_stride, p, acts, y, ldy);
-    default: return panel32_rows<Dot, 1, kMaxU, kOffset, kMin>(n_blocks, w, w_stride, p, acts, y, ldy);
+    case 4: return panel_rows<Blocks, 4>(n_blocks, w, w_stride, p, acts, y, ldy);
+    case 3: return panel_rows<Blocks, 3>(n_blocks, w, w_stride, p, acts, y, ldy);
+    case 2: return panel_rows<Blocks, 2>(n_blocks, w, w_stride, p, acts, y, ldy);
+    default: return panel_rows<Blocks, 1>(n_blocks, w, w_stride, p, acts, y, ldy);
   }
 }
 
-template <class Dot, int kMaxU, bool kFoldBias>
-void panel256(int64_t n_blocks, const std::byte* w, size_t w_stride, int rows, const std::byte* a, int acts, float* y,
-              size_t ldy) {
-  const auto* p = reinterpret_cast<const ActPanelBlockK*>(a);
-  switch (rows) {
-    case 4: return panel256_rows<Dot, 4, kMaxU, kFoldBias>(n_blocks, w, w_stride, p, acts, y, ldy);
-    case 3: return panel256_rows<Dot, 3, kMaxU, kFoldBias>(n_blocks, w, w_stride, p, acts, y, ldy);
-    case 2: return panel256_rows<Dot, 2, kMaxU, kFoldBias>(n_blocks, w, w_stride, p, acts, y, ldy);
-    default: return panel256_rows<Dot, 1, kMaxU, kFoldBias>(n_blocks, w, w_stride, p, acts, y, ldy);
-  }
-}
-
-// The unpack + panel pair of a weight type on this ISA (Dot), or none. Types unpacked to + 128 (Q8_0, IQ4_NL, IQ4_XS) need a Dot that takes bytes up to 255 (vpdpbusd:
-// AVX2's maddubs would saturate its int16 pairs).
+// The unpack + panel pair of a weight type on this ISA (Dot), or none. Types unpacked to + 128 (Q8_0,
+// IQ4_NL, IQ4_XS) need a Dot that takes bytes up to 255 (vpdpbusd: AVX2's maddubs would saturate its
+// int16 pairs).
 template <class Dot>
 UnpackedPanelKernel kernel_for(GgmlType type) {
   switch (type) {
-    case GgmlType::Q4_0: return {unpack_row32<BlockQ4_0>, panel32<Dot, 15, 8, false>};
-    case GgmlType::Q4_1: return {unpack_row32<BlockQ4_1>, panel32<Dot, 15, 0, true>};
-    case GgmlType::Q5_0: return {unpack_row32<BlockQ5_0>, panel32<Dot, 31, 16, false>};
-    case GgmlType::Q5_1: return {unpack_row32<BlockQ5_1>, panel32<Dot, 31, 0, true>};
-    case GgmlType::Q2_K: return {unpack_row256<BlockQ2_K>, panel256<Dot, 3, false>};
-    case GgmlType::Q3_K: return {unpack_row256<BlockQ3_K>, panel256<Dot, 7, true>};
-    case GgmlType::Q4_K: return {unpack_row256<BlockQ4_K>, panel256<Dot, 15, false>};
-    case GgmlType::Q5_K: return {unpack_row256<BlockQ5_K>, panel256<Dot, 31, false>};
-    case GgmlType::Q6_K: return {unpack_row256<BlockQ6_K>, panel256<Dot, 63, true>};
+    case GgmlType::Q4_0: return {unpack_row32<BlockQ4_0>, panel<Blocks32<Dot, 15, 8, false>>};
+    case GgmlType::Q4_1: return {unpack_row32<BlockQ4_1>, panel<Blocks32<Dot, 15, 0, true>>};
+    case GgmlType::Q5_0: return {unpack_row32<BlockQ5_0>, panel<Blocks32<Dot, 31, 16, false>>};
+    case GgmlType::Q5_1: return {unpack_row32<BlockQ5_1>, panel<Blocks32<Dot, 31, 0, true>>};
+    case GgmlType::Q2_K: return {unpack_row256<BlockQ2_K>, panel<Blocks256<Dot, 3, false>>};
+    case GgmlType::Q3_K: return {unpack_row256<BlockQ3_K>, panel<Blocks256<Dot, 7, true>>};
+    case GgmlType::Q4_K: return {unpack_row256<BlockQ4_K>, panel<Blocks256<Dot, 15, false>>};
+    case GgmlType::Q5_K: return {unpack_row256<BlockQ5_K>, panel<Blocks256<Dot, 31, false>>};
+    case GgmlType::Q6_K: return {unpack_row256<BlockQ6_K>, panel<Blocks256<Dot, 63, true>>};
     default: break;
   }
   if constexpr (Dot::kFullBytes) {
     switch (type) {
-      case GgmlType::Q8_0: return {unpack_row32<BlockQ8_0>, panel32<Dot, 255, 128, false>};
-      case GgmlType::IQ4_NL: return {unpack_row32<BlockIQ4_NL>, panel32<Dot, 255, 128, false>};
-      case GgmlType::IQ4_XS: return {unpack_row256<BlockIQ4_XS>, panel256<Dot, 255, true>};
+      case GgmlType::Q8_0: return {unpack_row32<BlockQ8_0>, panel<Blocks32<Dot, 255, 128, false>>};
+      case GgmlType::IQ4_NL: return {unpack_row32<BlockIQ4_NL>, panel<Blocks32<Dot, 255, 128, false>>};
+      case GgmlType::IQ4_XS: return {unpack_row256<BlockIQ4_XS>, panel<Blocks256<Dot, 255, true>>};
       default: break;
     }
   }
