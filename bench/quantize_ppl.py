@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from llama_perplexity import llama_perplexity  # noqa: E402
 
 HFCPP = Path(os.environ.get("HFCPP_BIN", ROOT / "build/release/bin/hfcpp"))
-CORPUS = Path("/work/shared/data/tokenizers/corpus")
+CORPUS = ROOT.parent / "shared" / "data" / "tokenizers" / "corpus"
 FTYPES = {"Q8_0": 7, "Q6_K": 18, "Q4_K_M": 15, "Q4_0": 2, "Q5_K_M": 17, "Q3_K_M": 12, "Q2_K": 10, "Q4_K_S": 14}
 
 

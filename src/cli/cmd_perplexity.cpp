@@ -31,7 +31,8 @@ void run_perplexity(const PerplexityCliOptions& o) {
   const std::string text = read_corpus_file(o.file, "perplexity");
   generation::ModelAssets assets = generation::load_model_assets(o.model);
   models::LoadOptions load;
-  load.dtype = models::parse_dtype_option(o.dtype);
+  load.quantized_matmuls = o.dtype == "quantized";
+  load.dtype = load.quantized_matmuls ? std::nullopt : models::parse_dtype_option(o.dtype);
   auto lm = models::load_causal_lm(assets.model_path, load);
   const auto start = std::chrono::steady_clock::now();
   std::vector<int64_t> tokens;
@@ -82,7 +83,9 @@ void register_perplexity(CLI::App& app, GlobalOptions& /*global*/) {
   cmd->add_option("-c,--ctx", o->ctx, "Tokens per chunk (the second half of each is scored)")->capture_default_str();
   cmd->add_option("-b,--batch", o->batch, "Tokens per forward pass (at most --ctx)")->capture_default_str();
   cmd->add_option("--chunks", o->chunks, "Score at most this many chunks (-1: all)")->capture_default_str();
-  cmd->add_option("--dtype", o->dtype, "Weights dtype: auto|f32|bf16|f16")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "Weights dtype: auto|f32|bf16|f16, or quantized (GGUF: block-quantized "
+                  "weights multiplied as they are and an f16 KV cache, llama-perplexity's numerics)")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print one JSON object (running estimates, ppl, ppl_error, tokens)");
   cmd->callback([o] { run_perplexity(*o); });
 }
