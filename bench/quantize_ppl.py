@@ -8,6 +8,7 @@ Text: the 240 English prose inputs (category prose_en) of /work/shared/data/toke
 joined by blank lines. When our file is byte-identical to llama.cpp's, it is measured once.
 
 Usage: .venv/bin/python bench/quantize_ppl.py [--ctx 256] [--chunks 3] [--mixes Q8_0,Q6_K,Q4_K_M,Q4_0]
+    [--hfcpp-dtype quantized|auto]
     [--quantize-repeat 3] [--quantize-only]
 Prints markdown tables (docs/benchmarks.md, "GGUF quantization"): perplexities, and quantize times from the same
 F16 file (hfcpp's whole process against llama.cpp's llama_model_quantize in-process, 2 threads each, best of
@@ -58,9 +59,10 @@ def digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def hfcpp_ppl(model, text_path, ctx, chunks):
+def hfcpp_ppl(model, text_path, ctx, chunks, dtype):
     r = subprocess.run([str(HFCPP), "perplexity", str(model), "--file", str(text_path), "--ctx", str(ctx),
-                        "--chunks", str(chunks), "--json"], capture_output=True, text=True, check=True)
+                        "--chunks", str(chunks), "--dtype", dtype, "--json"], capture_output=True, text=True,
+                       check=True)
     return json.loads(r.stdout)
 
 
@@ -77,6 +79,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ctx", type=int, default=256)
     ap.add_argument("--chunks", type=int, default=3)
+    ap.add_argument("--hfcpp-dtype", default="quantized",
+                    help="hfcpp perplexity's --dtype: quantized (llama.cpp's numerics) or auto (dequantized to f32)")
     ap.add_argument("--mixes", default="Q8_0,Q6_K,Q4_K_M,Q4_0")
     ap.add_argument("--quantize-repeat", type=int, default=3, help="quantize timings: best of this many runs")
     ap.add_argument("--quantize-only", action="store_true", help="only the quantize-time table (no perplexity)")
@@ -94,7 +98,7 @@ def main():
             key = digest(path)
             if key not in cache:
                 t0 = time.time()
-                ours = hfcpp_ppl(path, text, a.ctx, a.chunks)
+                ours = hfcpp_ppl(path, text, a.ctx, a.chunks, a.hfcpp_dtype)
                 t1 = time.time()
                 ref = llama_perplexity(path, text.read_text(encoding="utf-8"), a.ctx, a.chunks)
                 t2 = time.time()
@@ -126,7 +130,8 @@ def main():
             return
         info = next(iter(cache.values()))[4]
         print(f"SmolLM2-135M-Instruct, F16 = the Q4_1 GGUF dequantized; text: {info['n_tokens']} tokens of "
-              f"prose_en, --ctx {a.ctx}, {info['n_chunks']} chunks ({info['scored_tokens']} scored tokens)\n")
+              f"prose_en, --ctx {a.ctx}, {info['n_chunks']} chunks ({info['scored_tokens']} "
+              f"scored tokens); hfcpp perplexity --dtype {a.hfcpp_dtype}\n")
         print("| mix | hfcpp quant, hfcpp ppl | llama.cpp quant, hfcpp ppl | diff | hfcpp quant, llama.cpp ppl "
               "| llama.cpp quant, llama.cpp ppl | diff | files identical |")
         print("|---|---|---|---|---|---|---|---|")
