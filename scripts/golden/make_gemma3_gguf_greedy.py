@@ -8,7 +8,8 @@ tokens) and two are plain text; BOS is added, as both llama.cpp and hfcpp do for
 Each step takes the argmax of the last logits with end-of-sequence (id 1) banned, so every answer
 has 32 tokens (`hfcpp run --min-new-tokens 32`); the step's top-1 minus top-2 logit is recorded
 ("margins"), as llama.cpp's own f16 rounding (KV cache, attention probabilities, GELU table) moves
-logits by up to ~1 against the exact f32 model, so near-ties are not decided by the model alone.
+logits by up to ~1 against the exact f32 model, so near-ties are not decided by the model alone; the
+text of the steps before the first margin under 1 is recorded as "decided_text" ("decided_steps" tokens).
 Writes tests/golden/models/gemma3_gguf_greedy.json for tests/python/test_gemma3_gguf_greedy.py.
 
   .venv/bin/python scripts/golden/make_gemma3_gguf_greedy.py   (needs scripts/setup --reference)
@@ -28,6 +29,7 @@ PROMPTS = [
     "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n",
 ]
 NEW_TOKENS = 32
+DECIDED_MARGIN = 1.0  # logits: a step llama.cpp decides by less may go either way under other rounding
 
 
 def model_path() -> str:
@@ -60,7 +62,11 @@ def greedy_cases(path: str, prompts, new_tokens: int) -> list:
             new.append(int(np.argmax(logits)))
             llm.eval([new[-1]])
         text = llm.detokenize(new).decode("utf-8", errors="replace")
-        cases.append({"prompt": prompt, "prompt_ids": ids, "new_ids": new, "margins": margins, "text": text})
+        # The steps before the first near-tie (margin < DECIDED_MARGIN) are the model's, not rounding's.
+        decided = next((k for k, m in enumerate(margins) if m < DECIDED_MARGIN), len(margins))
+        decided_text = llm.detokenize(new[:decided]).decode("utf-8", errors="replace")
+        cases.append({"prompt": prompt, "prompt_ids": ids, "new_ids": new, "margins": margins, "text": text,
+                      "decided_steps": decided, "decided_text": decided_text})
         print(f"{prompt!r} -> {text!r}", file=sys.stderr)
     return cases
 
