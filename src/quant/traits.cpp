@@ -49,40 +49,10 @@ const BlockFormat* find_block_format(GgmlType type) {
 VecDotFn vec_dot_for(GgmlType type, core::Isa isa) {
   const BlockFormat* f = find_block_format(type);
   if (!f) return nullptr;
-  if (isa >= core::Isa::Avx512 && core::cpu_features().avx512_vnni) {
-    switch (type) {
-      case T::Q4_0: return avx512vnni::vec_dot_q4_0;
-      case T::Q4_1: return avx512vnni::vec_dot_q4_1;
-      case T::Q5_0: return avx512vnni::vec_dot_q5_0;
-      case T::Q5_1: return avx512vnni::vec_dot_q5_1;
-      case T::Q8_0: return avx512vnni::vec_dot_q8_0;
-      case T::Q2_K: return avx512vnni::vec_dot_q2_k;
-      case T::Q3_K: return avx512vnni::vec_dot_q3_k;
-      case T::Q4_K: return avx512vnni::vec_dot_q4_k;
-      case T::Q5_K: return avx512vnni::vec_dot_q5_k;
-      case T::Q6_K: return avx512vnni::vec_dot_q6_k;
-      case T::IQ4_NL: return avx512vnni::vec_dot_iq4_nl;
-      case T::IQ4_XS: return avx512vnni::vec_dot_iq4_xs;
-      default: break;
-    }
-  }
-  if (isa >= core::Isa::Avx2) {
-    switch (type) {
-      case T::Q4_0: return avx2::vec_dot_q4_0;
-      case T::Q4_1: return avx2::vec_dot_q4_1;
-      case T::Q5_0: return avx2::vec_dot_q5_0;
-      case T::Q5_1: return avx2::vec_dot_q5_1;
-      case T::Q8_0: return avx2::vec_dot_q8_0;
-      case T::Q2_K: return avx2::vec_dot_q2_k;
-      case T::Q3_K: return avx2::vec_dot_q3_k;
-      case T::Q4_K: return avx2::vec_dot_q4_k;
-      case T::Q5_K: return avx2::vec_dot_q5_k;
-      case T::Q6_K: return avx2::vec_dot_q6_k;
-      case T::IQ4_NL: return avx2::vec_dot_iq4_nl;
-      case T::IQ4_XS: return avx2::vec_dot_iq4_xs;
-      default: break;
-    }
-  }
+  if (isa >= core::Isa::Avx512 && core::cpu_features().avx512_vnni)
+    if (VecDotFn dot = avx512vnni::vec_dot(type)) return dot;
+  if (isa >= core::Isa::Avx2)
+    if (VecDotFn dot = avx2::vec_dot(type)) return dot;
   return f->vec_dot;
 }
 

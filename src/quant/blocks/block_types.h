@@ -204,18 +204,8 @@ float vec_dot_iq4_xs(int64_t, const void*, const void*);
 
 // ISA kernels (isa/<name>/*.cpp); only called after run-time detection.
 namespace avx2 {
-float vec_dot_q4_0(int64_t, const void*, const void*);
-float vec_dot_q4_1(int64_t, const void*, const void*);
-float vec_dot_q5_0(int64_t, const void*, const void*);
-float vec_dot_q5_1(int64_t, const void*, const void*);
-float vec_dot_q8_0(int64_t, const void*, const void*);
-float vec_dot_q2_k(int64_t, const void*, const void*);
-float vec_dot_q3_k(int64_t, const void*, const void*);
-float vec_dot_q4_k(int64_t, const void*, const void*);
-float vec_dot_q5_k(int64_t, const void*, const void*);
-float vec_dot_q6_k(int64_t, const void*, const void*);
-float vec_dot_iq4_nl(int64_t, const void*, const void*);
-float vec_dot_iq4_xs(int64_t, const void*, const void*);
+// The type's dot product on this ISA, or nullptr (vec_dot_table.h).
+VecDotFn vec_dot(GgmlType type);
 void quantize_q8_0(const float*, void*, int64_t, const float*);
 void quantize_q8_1(const float*, void*, int64_t, const float*);
 void quantize_q8_k(const float*, void*, int64_t, const float*);
@@ -223,18 +213,7 @@ void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_
 UnpackedPanelKernel unpacked_panel(GgmlType type);
 }  // namespace avx2
 namespace avx512vnni {
-float vec_dot_q4_0(int64_t, const void*, const void*);
-float vec_dot_q4_1(int64_t, const void*, const void*);
-float vec_dot_q5_0(int64_t, const void*, const void*);
-float vec_dot_q5_1(int64_t, const void*, const void*);
-float vec_dot_q8_0(int64_t, const void*, const void*);
-float vec_dot_q2_k(int64_t, const void*, const void*);
-float vec_dot_q3_k(int64_t, const void*, const void*);
-float vec_dot_q4_k(int64_t, const void*, const void*);
-float vec_dot_q5_k(int64_t, const void*, const void*);
-float vec_dot_q6_k(int64_t, const void*, const void*);
-float vec_dot_iq4_nl(int64_t, const void*, const void*);
-float vec_dot_iq4_xs(int64_t, const void*, const void*);
+VecDotFn vec_dot(GgmlType type);
 void linear_tile_q8_0(int64_t, const std::byte*, size_t, const std::byte*, size_t, float*);
 UnpackedPanelKernel unpacked_panel(GgmlType type);
 }  // namespace avx512vnni

@@ -4,9 +4,7 @@
 
 #include "quant/blocks/block_types.h"
 #include "quant/isa/avx2/avx2_helpers.h"
-#include "quant/isa/avx2/vec_dot_kquant_impl.h"
-#include "quant/isa/avx2/vec_dot_legacy_impl.h"
-#include "quant/isa/avx2/vec_dot_q2q3_impl.h"
+#include "quant/isa/avx2/vec_dot_table.h"
 
 namespace hfcpp::quant::avx2 {
 
@@ -22,25 +20,8 @@ struct Avx2Dot {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, scale));
   }
 };
-}  // namespace
 
-float vec_dot_q4_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_0<Avx2Dot>(n, w, a); }
-float vec_dot_q4_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_1<Avx2Dot>(n, w, a); }
-float vec_dot_q5_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_0<Avx2Dot>(n, w, a); }
-float vec_dot_q5_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_1<Avx2Dot>(n, w, a); }
-float vec_dot_q8_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q8_0<Avx2Dot>(n, w, a); }
-float vec_dot_iq4_nl(int64_t n, const void* w, const void* a) { return legacy_dot_detail::iq4_nl<Avx2Dot>(n, w, a); }
-float vec_dot_q2_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q2_k<Avx2Dot>(n, w, a); }
-float vec_dot_q3_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q3_k<Avx2Dot>(n, w, a); }
-float vec_dot_q4_k(int64_t n, const void* w, const void* a) {
-  return kquant_dot_detail::k45<Avx2Dot, BlockQ4_K, false>(n, w, a);
-}
-float vec_dot_q5_k(int64_t n, const void* w, const void* a) {
-  return kquant_dot_detail::k45<Avx2Dot, BlockQ5_K, true>(n, w, a);
-}
-float vec_dot_iq4_xs(int64_t n, const void* w, const void* a) { return kquant_dot_detail::iq4_xs<Avx2Dot>(n, w, a); }
-
-float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
+float q6_k(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
   const __m256i k32 = _mm256_set1_epi8(32);
@@ -63,5 +44,9 @@ float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
   }
   return sum;
 }
+
+}  // namespace
+
+VecDotFn vec_dot(GgmlType type) { return vec_dot_table_detail::vec_dot_table<Avx2Dot>(type, q6_k); }
 
 }  // namespace hfcpp::quant::avx2

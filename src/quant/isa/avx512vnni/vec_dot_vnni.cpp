@@ -8,9 +8,7 @@
 
 #include "quant/blocks/block_types.h"
 #include "quant/isa/avx2/avx2_helpers.h"
-#include "quant/isa/avx2/vec_dot_kquant_impl.h"
-#include "quant/isa/avx2/vec_dot_legacy_impl.h"
-#include "quant/isa/avx2/vec_dot_q2q3_impl.h"
+#include "quant/isa/avx2/vec_dot_table.h"
 
 namespace hfcpp::quant::avx512vnni {
 namespace {
@@ -26,33 +24,12 @@ struct VnniDot {
   static __m256i u8(__m256i x, __m256i y) { return dot_u8_vnni(x, y); }
   static __m256i scaled_add(__m256i acc, __m256i pairs, __m256i scale) { return _mm256_dpwssd_epi32(acc, pairs, scale); }
 };
-}  // namespace
-
-float vec_dot_q4_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_0<VnniDot>(n, w, a); }
-float vec_dot_q4_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q4_1<VnniDot>(n, w, a); }
-float vec_dot_q5_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_0<VnniDot>(n, w, a); }
-float vec_dot_q5_1(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q5_1<VnniDot>(n, w, a); }
-float vec_dot_q8_0(int64_t n, const void* w, const void* a) { return legacy_dot_detail::q8_0<VnniDot>(n, w, a); }
-float vec_dot_iq4_nl(int64_t n, const void* w, const void* a) { return legacy_dot_detail::iq4_nl<VnniDot>(n, w, a); }
-float vec_dot_iq4_xs(int64_t n, const void* w, const void* a) { return kquant_dot_detail::iq4_xs<VnniDot>(n, w, a); }
-
-// Q2_K / Q3_K: maddubs pairs scaled by vpdpwssd (vec_dot_q2q3_impl.h).
-float vec_dot_q2_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q2_k<VnniDot>(n, w, a); }
-float vec_dot_q3_k(int64_t n, const void* w, const void* a) { return q2q3_dot_detail::q3_k<VnniDot>(n, w, a); }
-
-// Q4_K / Q5_K: maddubs pairs scaled by vpdpwssd (vec_dot_kquant_impl.h).
-float vec_dot_q4_k(int64_t n, const void* w, const void* a) {
-  return kquant_dot_detail::k45<VnniDot, BlockQ4_K, false>(n, w, a);
-}
-float vec_dot_q5_k(int64_t n, const void* w, const void* a) {
-  return kquant_dot_detail::k45<VnniDot, BlockQ5_K, true>(n, w, a);
-}
 
 // Q6_K: (q - 32) . y = q . y - 32 * sum(y). The q . y sums of 16 elements (4 vpdpbusd lanes) are
 // scaled in int32 and the -32 part comes from bsums once per block (one vpmaddwd), instead of a
 // second maddubs per 32 values as in the AVX2 kernel. (maddubs + vpdpwssd by the scales, as in
 // Q4_K, measured slower here: 16 dependent vpdpwssd per block.)
-float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
+float q6_k(int64_t n, const void* w, const void* a) {
   const auto* x = static_cast<const BlockQ6_K*>(w);
   const auto* y = static_cast<const BlockQ8_K*>(a);
   float sum = 0.0f;
@@ -76,5 +53,9 @@ float vec_dot_q6_k(int64_t n, const void* w, const void* a) {
   }
   return sum;
 }
+
+}  // namespace
+
+VecDotFn vec_dot(GgmlType type) { return vec_dot_table_detail::vec_dot_table<VnniDot>(type, q6_k); }
 
 }  // namespace hfcpp::quant::avx512vnni
